@@ -1,0 +1,32 @@
+# The two commands a fresh machine needs: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+QUESTION ?= How much money in waivers have Mexican programs received?
+
+.PHONY: demo test install models clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, the CPU build on this machine's disk, so nothing pulls a CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+models: $(STAMP)
+	$(BIN)/newsbot models pull
+
+demo: $(STAMP) models
+	$(BIN)/newsbot ingest seeds
+	$(BIN)/newsbot ask "$(QUESTION)"
+
+test: $(STAMP)
+	$(BIN)/newsbot models pull smollm2-135m
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf .newsbot $(VENV)

@@ -1,0 +1,59 @@
+"""The `none` backend and the fallback of every other one: the retrieved sentences that
+best answer the question, each with its citation. Deterministic, no LLM."""
+
+from __future__ import annotations
+
+import re
+
+from bot.support import SourceText
+from index.embedding import encode
+
+_STOP = set(
+    "a an the of to in on for and or is are was were be been by with at from as that this "
+    "what which who whom whose when where why how do does did has have had it its their his "
+    "her they he she we you i not no yes about into over than then so if".split()
+)
+# Below this question-sentence similarity a sentence is not offered as an answer.
+MIN_SENTENCE_SCORE = 0.35
+
+
+def _terms(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9$.]+", text.lower()) if w not in _STOP and len(w) > 1}
+
+
+def rank_sentences(question: str, sources: list[SourceText]) -> list[tuple[float, int, str]]:
+    """(score, source n, sentence), best first: cosine similarity plus keyword overlap."""
+    q_vec = encode([question])[0]
+    q_terms = _terms(question)
+    ranked = []
+    for source in sources:
+        sims = source.vectors @ q_vec
+        for sentence, sim in zip(source.sentences, sims):
+            overlap = len(q_terms & _terms(sentence)) / max(1, len(q_terms))
+            ranked.append((float(sim) + 0.2 * overlap, source.n, sentence))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    return ranked
+
+
+def extractive_answer(
+    question: str, sources: list[SourceText], max_sentences: int = 2
+) -> tuple[str, list[int], dict[int, str]]:
+    """Answer text with [n] markers in first-use order, the sources used and their quotes."""
+    picked: list[tuple[int, str]] = []
+    for score, n, sentence in rank_sentences(question, sources):
+        if score < MIN_SENTENCE_SCORE or len(picked) == max_sentences:
+            break
+        if any(sentence == s for _, s in picked):
+            continue
+        picked.append((n, sentence))
+    used: list[int] = []
+    for n, _ in picked:
+        if n not in used:
+            used.append(n)
+    renumber = {n: i for i, n in enumerate(used, 1)}
+    text = " ".join(f"{sentence} [{renumber[n]}]" for n, sentence in picked)
+    quotes: dict[int, str] = {}
+    for n, sentence in picked:
+        quotes.setdefault(n, sentence)
+    return text, used, quotes
+

@@ -1,0 +1,89 @@
+"""llama.cpp in-process through xllamacpp, on a GGUF pulled by `newsbot models pull`."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from bot.llm.base import LLM, LLMError, Messages, OnToken
+from bot.llm.pull import model_file
+from index.settings import Settings
+
+_servers: dict[tuple[str, int, int], object] = {}
+_servers_lock = threading.Lock()
+
+
+def _load_server(path: Path, n_ctx: int, threads: int):
+    """One llama.cpp server per (model, context, threads) per process: loading is slow."""
+    key = (str(path), n_ctx, threads)
+    with _servers_lock:
+        if key not in _servers:
+            import xllamacpp
+
+            params = xllamacpp.CommonParams()
+            params.model.path = str(path)
+            params.n_ctx = n_ctx
+            params.n_parallel = 1
+            params.verbosity = -1
+            params.cpuparams.n_threads = threads
+            params.cpuparams_batch.n_threads = threads
+            params.warmup = False
+            _servers[key] = xllamacpp.Server(params)
+        return _servers[key]
+
+
+class LocalLLM(LLM):
+    """The default backend: no server to run, no network, ~1 GB of RAM for the 1.5B model."""
+
+    name = "local"
+
+    def __init__(self, settings: Settings):
+        self.path = model_file(settings.models_dir, settings.llm_model)
+        self.n_ctx = settings.llm_context
+        self.threads = settings.llm_threads or max(1, os.cpu_count() or 1)
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        return f"local:{self.path.name}"
+
+    def _server(self):
+        if not self.path.is_file():
+            raise LLMError(
+                f"model file {self.path} not found; run `newsbot models pull` "
+                f"(or set NEWSBOT_LLM=none for extractive answers)"
+            )
+        return _load_server(self.path, self.n_ctx, self.threads)
+
+    def chat(self, messages: Messages, max_tokens: int, on_token: OnToken | None = None) -> str:
+        server = self._server()
+        request = {
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "seed": 1,
+            "stream": on_token is not None,
+        }
+        with self._lock:
+            if on_token is None:
+                response = server.handle_chat_completions(request)
+                if not isinstance(response, dict) or "choices" not in response:
+                    raise LLMError(f"llama.cpp returned an error: {str(response)[:300]}")
+                return response["choices"][0]["message"].get("content") or ""
+            pieces: list[str] = []
+            errors: list[object] = []
+
+            def collect(chunk):
+                if not isinstance(chunk, dict) or "choices" not in chunk:
+                    errors.append(chunk)
+                    return
+                for choice in chunk["choices"]:
+                    text = (choice.get("delta") or {}).get("content")
+                    if text:
+                        pieces.append(text)
+                        on_token(text)
+
+            server.handle_chat_completions(request, collect)
+            if errors and not pieces:
+                raise LLMError(f"llama.cpp returned an error: {str(errors[0])[:300]}")
+            return "".join(pieces)

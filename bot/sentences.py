@@ -1,0 +1,69 @@
+"""Sentence splitting and citation-marker parsing shared by the citation checker and the
+extractive answerer."""
+
+from __future__ import annotations
+
+import re
+
+MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\])+)")
+NUMBER = re.compile(r"(?<![\w.])\$?\d[\d,]*(?:\.\d+)?%?")
+
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st",
+    "jr", "sr", "inc", "corp", "co", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e",
+}
+_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)]*\s+(?=["'“‘(]?[A-Z0-9$£€])""")
+
+
+def _split_paragraph(paragraph: str) -> list[str]:
+    """Split at . ! ? followed by a capital, unless the word before is an abbreviation
+    or a single initial ("U.S.", "Mr.", "J. Smith")."""
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        before = paragraph[start : match.start()].rstrip("\"'”’)")
+        last_word = before.split()[-1].rstrip(".!?").lower() if before.split() else ""
+        if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        sentences.append(paragraph[start : match.start()])
+        start = match.end()
+    sentences.append(paragraph[start:])
+    return sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`; a citation marker written after the full stop stays with the
+    sentence it follows ("... million. [1] Next" → "... million [1].", "Next")."""
+    text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n|\n(?=\s*[-*•]\s)", text):
+        for sentence in _split_paragraph(paragraph):
+            sentence = " ".join(sentence.split())
+            if sentence:
+                out.append(sentence)
+    return out
+
+
+def markers_in(sentence: str) -> list[int]:
+    """Citation numbers in order of appearance, repeats removed."""
+    found: list[int] = []
+    for group in MARKER.findall(sentence):
+        for part in re.split(r"\s*[,;]\s*", group):
+            n = int(part)
+            if n not in found:
+                found.append(n)
+    return found
+
+
+def strip_markers(sentence: str) -> str:
+    text = MARKER.sub("", sentence)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    return " ".join(text.split())
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as written, normalised ($5.2 → 5.2, 1,000 → 1000) for support checks."""
+    return {n.strip("$%").replace(",", "") for n in NUMBER.findall(text) if any(c.isdigit() for c in n)}

@@ -1,0 +1,63 @@
+"""How well a source supports a sentence: embedding similarity to the source's best
+sentence, plus a hard rule that numbers in the sentence must appear in the source.
+
+Used to verify the LLM's citations and to pick extractive sentences and quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.sentences import numbers_in, split_sentences
+from index.embedding import encode
+from index.retrieval import Hit
+
+
+@dataclass
+class SourceText:
+    """One numbered source split into sentences, with their vectors."""
+
+    n: int
+    hit: Hit
+    sentences: list[str]
+    vectors: np.ndarray
+    numbers: set[str]
+
+
+@dataclass
+class Support:
+    score: float
+    quote: str
+    numbers_ok: bool
+
+
+def prepare_sources(hits: list[Hit]) -> list[SourceText]:
+    """Split and embed every source's sentences in one batch."""
+    per_source = [split_sentences(hit.text) or [hit.text] for hit in hits]
+    flat = [s for sentences in per_source for s in sentences]
+    vectors = encode(flat)
+    out, offset = [], 0
+    for n, (hit, sentences) in enumerate(zip(hits, per_source), 1):
+        out.append(
+            SourceText(
+                n=n,
+                hit=hit,
+                sentences=sentences,
+                vectors=vectors[offset : offset + len(sentences)],
+                numbers=numbers_in(hit.title + " " + hit.text),
+            )
+        )
+        offset += len(sentences)
+    return out
+
+
+def support_of(vector: np.ndarray, numbers: set[str], source: SourceText) -> Support:
+    sims = source.vectors @ vector
+    best = int(np.argmax(sims))
+    return Support(
+        score=float(sims[best]),
+        quote=source.sentences[best],
+        numbers_ok=numbers <= source.numbers,
+    )

@@ -1,0 +1,3 @@
+"""The Chroma store and retrieval: shared by `ingest` (writer) and `bot` (reader)."""
+
+from index import offline as _offline  # noqa: F401  (sets the offline switches first)

@@ -1,0 +1,100 @@
+"""One settings object for the whole app, read from the environment and `.env`.
+
+Every field is documented in `.env.example`; names are `NEWSBOT_<FIELD>` except the
+Slack ones, which keep Slack's own names so that existing app configs just work.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """All of newsbot's knobs. Secrets are `SecretStr` so they never print."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # --- storage --------------------------------------------------------------------
+    data_dir: Path = Path(".newsbot")
+    chroma_url: str | None = None
+    chroma_token: SecretStr | None = None
+    collection: str = "newsbot"
+
+    # --- ingest ----------------------------------------------------------------------
+    sources: CommaList = ["seeds"]
+    chunk_tokens: int = 200
+    chunk_overlap: int = 32
+    max_article_bytes: int = 20_000_000
+    embed_batch_size: int = 64
+    embed_backend: Literal["torch", "onnx"] = "torch"
+    watch: bool = False
+    watch_interval: float = 60.0
+
+    # --- retrieval and answers -------------------------------------------------------
+    top_k: int = 5
+    min_relevance: float = 0.20
+    max_chunks_per_article: int = 2
+    llm: Literal["local", "none", "ollama", "openai"] = "local"
+    llm_model: str = "qwen2.5-coder-1.5b"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("NEWSBOT_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    llm_max_tokens: int = 256
+    llm_threads: int = 0
+    llm_context: int = 4096
+    answer_timeout: float = 120.0
+    models_dir: Path = Path.home() / ".cache" / "newsbot" / "models"
+
+    # --- Slack -----------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+    slack_workers: int = 2
+    slack_ask_command: str = "/ask"
+    slack_reindex_command: str = "/reindex"
+    admin_users: CommaList = []
+    allowed_channels: CommaList = []
+
+    _split = field_validator("sources", "admin_users", "allowed_channels", mode="before")(
+        _split_list
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def store_mode(self) -> str:
+        return "server" if self.chroma_url else "embedded"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings(...)` instead)."""
+    return Settings()

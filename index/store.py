@@ -1,0 +1,99 @@
+"""The Chroma store: embedded `PersistentClient` by default, a Chroma server when
+`NEWSBOT_CHROMA_URL` is set. Everything that touches Chroma's client goes through here.
+
+The collection records the embedding model it was built with; opening it with another
+model is refused, because vectors from two models are not comparable.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlparse
+
+from index import offline  # noqa: F401
+from index.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """A store problem the user can act on; the message says how."""
+
+
+def chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+def make_client(settings: Settings):
+    """A Chroma client for the configured mode (embedded or server)."""
+    import chromadb
+
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise StoreError(f"NEWSBOT_CHROMA_URL={settings.chroma_url!r} is not a URL like http://host:8000")
+        headers = {}
+        if settings.chroma_token:
+            headers["X-Chroma-Token"] = settings.chroma_token.get_secret_value()
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                headers=headers,
+                settings=chroma_settings(),
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectError here
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
+                "Start it with `chroma run --path DIR --port PORT` or unset NEWSBOT_CHROMA_URL."
+            ) from exc
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
+
+
+@dataclass
+class Store:
+    """An open store: the Chroma collection plus llama-index's view of it."""
+
+    settings: Settings
+    embedding_id: str
+
+    @cached_property
+    def client(self):
+        return make_client(self.settings)
+
+    @cached_property
+    def collection(self):
+        collection = self.client.get_or_create_collection(
+            name=self.settings.collection,
+            metadata={"hnsw:space": "cosine", "embedding_model": self.embedding_id},
+            embedding_function=None,
+        )
+        recorded = (collection.metadata or {}).get("embedding_model")
+        if recorded and recorded != self.embedding_id:
+            raise StoreError(
+                f"the collection {self.settings.collection!r} was built with {recorded}, "
+                f"but this process embeds with {self.embedding_id}. Re-embed it with "
+                f"`newsbot reindex --rebuild` (or set NEWSBOT_EMBED_BACKEND back)."
+            )
+        return collection
+
+    @cached_property
+    def vector_store(self):
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.collection)
+
+    def count(self) -> int:
+        return self.collection.count()
+
+
+def open_store(settings: Settings) -> Store:
+    from index.embedding import embedding_id
+
+    return Store(settings=settings, embedding_id=embedding_id(settings.embed_backend))

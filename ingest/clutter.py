@@ -1,0 +1,97 @@
+"""Page clutter removal, applied to every format after its reader.
+
+Scraped news pages carry photo captions, related-story headlines, comment widgets, share
+and newsletter prompts and video-player text between the paragraphs. They are found by
+general rules, not by listing the strings of one page:
+
+* widget text: short paragraphs that match the vocabulary of page furniture
+  ("Comments(0)", "Share this article", "Sign up for our newsletter", ...);
+* stray lines: a short paragraph with no sentence punctuation standing between
+  paragraphs of prose (a caption or a related headline; real prose ends in . ! ? or a quote).
+
+Bylines ("By Jane Doe, CNN") and datelines ("New York CNN Business —") are lifted out
+into metadata instead of being indexed as text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_WIDGET = re.compile(
+    r"""^(
+        comments?\s*(\(\d+\)|\d+)? | top\s+comments | comment\s+form | leave\s+a\s+(comment|reply)
+      | (show|view|load|hide)\s+(\d+\s+)?(more\s+)?comments | add\s+a\s+comment | join\s+the\s+(conversation|discussion)
+      | share(\s+(this|the)\s+(article|story|page))?(\s+on\s+\w+)? | share\s+via\s+.* | (tweet|email|print|copy\s+link)
+      | (sign\s+up|subscribe)\b.* | .*\bnewsletter\b.* | follow\s+us\b.*
+      | advertisement | ad(vertisement)?\s+feedback | sponsored(\s+content)? | story\s+continues\s+below.*
+      | (read|see)\s+(more|also)\b.* | related(\s+(articles?|stories|coverage|content))?\s*:?.* | more\s+from\b.*
+      | video\s+player\s+was\s+slow\s+to\s+load\s+content.* | video\s+content\s+never\s+loaded.*
+      | (watch|play)(\s+the)?\s+video.* | now\s+playing.* | source:\s*\w+.* | photo:.* | image\s+(credit|source):.*
+      | (getty|ap|reuters|afp)\s+images?.* | click\s+here\b.* | skip\s+to\s+(main\s+)?content
+      | all\s+rights\s+reserved.* | ©.* | copyright\s+\d{4}.* | cookie(s)?\s+(policy|settings).*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SENTENCE_END = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
+_BYLINE = re.compile(r"^by\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}(?:(?:,\s*|\s+and\s+)[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})*)(?:,\s*[\w .]+)?$", re.IGNORECASE)
+_DATELINE = re.compile(r"^([A-Z][\w .,'-]{1,60}?)\s*(\(\w[\w .]*\))?\s*[—–-]+\s*$")
+_CREATED = re.compile(r"^(created|published|updated)\s*:\s*\S.*$", re.IGNORECASE)
+
+MAX_STRAY_WORDS = 14
+MAX_STRAY_CHARS = 110
+
+
+@dataclass
+class Cleaned:
+    paragraphs: list[str]
+    removed: list[str] = field(default_factory=list)
+    byline: list[str] = field(default_factory=list)
+    dateline: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs, inner whitespace folded."""
+    parts = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+def is_widget(paragraph: str) -> bool:
+    return len(paragraph) <= 120 and bool(_WIDGET.match(paragraph.strip()))
+
+
+def is_stray_line(paragraph: str) -> bool:
+    """A caption or related headline: short, no sentence punctuation at its end."""
+    words = paragraph.split()
+    return (
+        len(words) <= MAX_STRAY_WORDS
+        and len(paragraph) <= MAX_STRAY_CHARS
+        and not _SENTENCE_END.search(paragraph)
+    )
+
+
+def clean_text(text: str) -> Cleaned:
+    """Drop clutter paragraphs; lift byline and dateline into metadata."""
+    out = Cleaned(paragraphs=[])
+    paragraphs = split_paragraphs(text)
+    for i, para in enumerate(paragraphs):
+        if _CREATED.match(para) and len(para) < 80:
+            out.removed.append(para)
+            continue
+        byline = _BYLINE.match(para)
+        if byline and len(para) <= 120:
+            names = re.split(r",\s*|\s+and\s+", byline.group(1))
+            out.byline.extend(n.strip() for n in names if n.strip())
+            continue
+        if not out.paragraphs and _DATELINE.match(para) and len(para) <= 80:
+            out.dateline = para.rstrip(" —–-")
+            continue
+        if is_widget(para) or is_stray_line(para):
+            out.removed.append(para)
+            continue
+        out.paragraphs.append(para)
+    return out
