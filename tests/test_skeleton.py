@@ -1,0 +1,86 @@
+"""The walking skeleton end to end: seed → Chroma → `newsbot ask`, offline, both backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import SEEDS, TEST_MODEL, ask_json, run_newsbot
+
+WAIVERS = "How much money in waivers have Mexican programs received?"
+OFF_TOPIC = "Who won the 2018 FIFA World Cup?"
+
+
+def _assert_cites_seed(result: dict) -> None:
+    assert result["refused"] is False
+    assert result["citations"], result
+    first = result["citations"][0]
+    assert first["n"] == 1
+    assert first["title"].startswith("Rubio Uses Waivers")
+    assert first["published"] == "2025-01-24"
+    assert first["source_path"].endswith("000_ccea5f87600b2e13.txt")
+    assert first["chunk_id"].startswith(first["article_id"])
+    text = result["answer"] + " " + " ".join(c["quote"] for c in result["citations"])
+    assert "$5.2 million" in text
+    assert "[1]" in result["answer"]
+    assert set(result["timings"]) == {"retrieve_ms", "generate_ms", "total_ms"}
+
+
+def test_ask_extractive_cites_the_seed(seeded_dir):
+    result = ask_json(WAIVERS, seeded_dir, NEWSBOT_LLM="none")
+    assert result["backend"] == "none"
+    _assert_cites_seed(result)
+
+
+def test_ask_extractive_is_deterministic(seeded_dir):
+    first = ask_json(WAIVERS, seeded_dir, NEWSBOT_LLM="none")
+    second = ask_json(WAIVERS, seeded_dir, NEWSBOT_LLM="none")
+    assert first["answer"] == second["answer"]
+
+
+@pytest.mark.llm
+def test_ask_local_llm_cites_the_seed(seeded_dir, test_model):
+    result = ask_json(WAIVERS, seeded_dir, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=TEST_MODEL)
+    assert result["backend"] == "local"
+    assert result["error"] is None
+    _assert_cites_seed(result)
+
+
+@pytest.mark.parametrize("backend", ["none", "local"])
+def test_off_topic_question_is_refused(seeded_dir, test_model, backend):
+    result = ask_json(OFF_TOPIC, seeded_dir, NEWSBOT_LLM=backend, NEWSBOT_LLM_MODEL=TEST_MODEL)
+    assert result["refused"] is True
+    assert result["citations"] == []
+    assert "do not cover" in result["answer"]
+
+
+def test_text_output_lists_sources(seeded_dir):
+    out = run_newsbot(["ask", WAIVERS], seeded_dir, NEWSBOT_LLM="none").stdout
+    assert "Sources:" in out
+    assert "[1] Rubio Uses Waivers" in out
+    assert "— 2025-01-24 —" in out
+
+
+def test_reingest_of_unchanged_seeds_embeds_nothing(tmp_path):
+    first = json.loads(run_newsbot(["ingest", "--json", str(SEEDS)], tmp_path).stdout)
+    assert first["added"] == 1 and first["chunks_embedded"] >= 1
+    second = json.loads(run_newsbot(["ingest", "--json", str(SEEDS)], tmp_path).stdout)
+    assert second["chunks_embedded"] == 0
+    assert second["unchanged"] == 1 and second["added"] == 0 and second["updated"] == 0
+    human = run_newsbot(["ingest", str(SEEDS)], tmp_path).stdout
+    assert "0 chunks embedded" in human and "nothing new" in human
+
+
+def test_missing_model_is_a_clear_error_and_falls_back(seeded_dir, tmp_path):
+    result = ask_json(
+        WAIVERS, seeded_dir, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=str(tmp_path / "absent.gguf")
+    )
+    assert "not found" in result["error"] and "newsbot models pull" in result["error"]
+    assert "$5.2 million" in result["answer"]  # the extractive answer stands in
+
+
+def test_models_pull_rejects_unknown_name(tmp_path):
+    out = run_newsbot(["models", "pull", "no-such-model"], tmp_path, check=False)
+    assert out.returncode == 2
+    assert "unknown model 'no-such-model'" in out.stderr
