@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from functools import cached_property
 
 from bot.citations import check_citations
@@ -17,6 +18,7 @@ from bot.llm import LLMError, get_llm
 from bot.llm.base import OnToken
 from bot.prompt import REFUSAL, build_messages, is_refusal
 from bot.support import prepare_sources
+from bot.time_window import window_for
 from index.retrieval import Hit, retrieve
 from index.settings import Settings, get_settings
 from index.store import open_store
@@ -72,11 +74,20 @@ class AnswerEngine:
 
         return article_count(self.store)
 
-    def answer(self, question: str, k: int | None = None, on_token: OnToken | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        k: int | None = None,
+        on_token: OnToken | None = None,
+        as_of: date | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Answer:
         started = time.perf_counter()
         question = " ".join(question.split())
         k = k or self.settings.top_k
-        hits = retrieve(self.store, question, k)
+        window = window_for(question, as_of=as_of, since=since, until=until)
+        hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval)
         hits = [h for h in hits if h.score >= self.settings.min_relevance]
         retrieved = time.perf_counter()
         result = self._answer_from(question, hits, on_token)
@@ -93,8 +104,8 @@ class AnswerEngine:
         if not hits:
             return Answer(question, REFUSAL, True, [], backend)
         sources = prepare_sources(hits)
-        error = None
-        if self.llm is not None:
+        error = raw = None
+        if backend != "none":
             try:
                 raw = self.llm.chat(
                     build_messages(question, hits), self.settings.llm_max_tokens, on_token
@@ -102,7 +113,6 @@ class AnswerEngine:
             except LLMError as exc:
                 log.warning("LLM backend %s failed: %s", backend, exc)
                 error = str(exc)
-                raw = None
             if raw is not None:
                 checked = check_citations(raw, sources)
                 if checked.used:
@@ -141,9 +151,10 @@ def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:
 _default_engine: AnswerEngine | None = None
 
 
-def answer(question: str, k: int | None = None, on_token: OnToken | None = None) -> Answer:
-    """Answer with the process-wide settings (a shared engine, built on first use)."""
+def answer(question: str, **options) -> Answer:
+    """Answer with the process-wide settings (a shared engine, built on first use);
+    `options` are those of `AnswerEngine.answer`."""
     global _default_engine
     if _default_engine is None:
         _default_engine = AnswerEngine()
-    return _default_engine.answer(question, k=k, on_token=on_token)
+    return _default_engine.answer(question, **options)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
 
 from index.embedding import get_embed_model
 from index.store import Store
@@ -62,20 +66,6 @@ def vector_search(store: Store, question: str, n: int, where: dict | None = None
     ]
 
 
-def cap_per_article(hits: list[Hit], per_article: int, k: int) -> list[Hit]:
-    """Keep the best `per_article` chunks of each article, then the top `k` overall."""
-    kept: list[Hit] = []
-    seen: dict[str, int] = {}
-    for hit in sorted(hits, key=lambda h: h.score, reverse=True):
-        if seen.get(hit.article_id, 0) >= per_article:
-            continue
-        seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
-        kept.append(hit)
-        if len(kept) == k:
-            break
-    return kept
-
-
 def group_by_article(hits: list[Hit]) -> list[Hit]:
     """One source per article: its retrieved chunks joined in article order (an ellipsis
     marks a gap), scored by its best chunk; articles keep their rank order."""
@@ -106,12 +96,123 @@ def group_by_article(hits: list[Hit]) -> list[Hit]:
                 chunks=[(c.chunk_id, c.text) for c in chunks],
             )
         )
-    merged.sort(key=lambda h: h.score, reverse=True)
     return merged
 
 
-def retrieve(store: Store, question: str, k: int, where: dict | None = None) -> list[Hit]:
-    """The top `k` chunks (at most `max_chunks_per_article` each), grouped into articles."""
+@dataclass
+class Window:
+    """Which publication days a question may draw on (inclusive; None = open)."""
+
+    min_day: int | None = None
+    max_day: int | None = None
+    as_of_day: int | None = None  # for the recency prior
+
+    def where(self) -> dict | None:
+        clauses = []
+        if self.min_day is not None:
+            clauses.append({"published_day": {"$gte": self.min_day}})
+        if self.max_day is not None:
+            clauses.append({"published_day": {"$lte": self.max_day}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+RRF_K = 60
+CANDIDATES = 40
+
+
+def keyword_index(store: Store):
+    """The store's BM25 index, built on first use and kept current by revision."""
+    from index.keyword import KeywordIndex
+
+    if getattr(store, "_keyword", None) is None:
+        store._keyword = KeywordIndex(store)
+    return store._keyword
+
+
+def keyword_search(store: Store, question: str, n: int, window: Window) -> list[Hit]:
+    hits = keyword_index(store).search(question, n, window.min_day, window.max_day)
+    return [Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0) for h in hits]
+
+
+def _cosines(store: Store, question: str, hits: list[Hit]) -> None:
+    """Fill in the cosine similarity of keyword-only hits (it gates relevance)."""
+    missing = [h for h in hits if h.score == 0.0]
+    if not missing:
+        return
+    vector = np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
+    got = store.collection.get(ids=[h.chunk_id for h in missing], include=["embeddings"])
+    by_id = dict(zip(got["ids"], got["embeddings"]))
+    for hit in missing:
+        if hit.chunk_id in by_id:
+            hit.score = float(np.dot(np.asarray(by_id[hit.chunk_id]), vector))
+
+
+def fuse(rankings: list[list[Hit]], window: Window, recency_days: float | None) -> list[Hit]:
+    """Reciprocal rank fusion of several rankings, with an optional recency prior that
+    favours articles published shortly before the question's date."""
+    fused: dict[str, float] = {}
+    by_id: dict[str, Hit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            if hit.chunk_id not in by_id or by_id[hit.chunk_id].score < hit.score:
+                by_id[hit.chunk_id] = hit
+    if recency_days and window.as_of_day is not None:
+        for chunk_id, hit in by_id.items():
+            day = _day(hit.published)
+            if day is not None:
+                age = max(0, window.as_of_day - day)
+                fused[chunk_id] *= 0.5 + 0.5 * math.exp(-age / recency_days)
+    order = sorted(fused, key=fused.get, reverse=True)
+    return [by_id[c] for c in order]
+
+
+def _day(published: str | None) -> int | None:
+    if not published:
+        return None
+    try:
+        return (date.fromisoformat(published) - date(1970, 1, 1)).days
+    except ValueError:
+        return None
+
+
+def retrieve(
+    store: Store,
+    question: str,
+    k: int,
+    window: Window | None = None,
+    method: str = "hybrid",
+) -> list[Hit]:
+    """The top `k` chunks (at most `max_chunks_per_article` each), grouped into articles.
+
+    `method`: "hybrid" (BM25 + vector, fused), "vector" or "keyword".
+    """
     settings = store.settings
-    hits = vector_search(store, question, n=k * 4, where=where)
-    return group_by_article(cap_per_article(hits, settings.max_chunks_per_article, k))
+    window = window or Window()
+    rankings = []
+    if method in ("hybrid", "vector"):
+        rankings.append(vector_search(store, question, n=CANDIDATES, where=window.where()))
+    if method in ("hybrid", "keyword"):
+        rankings.append(keyword_search(store, question, n=CANDIDATES, window=window))
+    if method == "vector":
+        ranked = rankings[0]
+    else:
+        ranked = fuse(rankings, window, settings.recency_days)
+        _cosines(store, question, ranked[: k * 4])
+    return group_by_article(cap_per_article(ranked, settings.max_chunks_per_article, k))
+
+
+def cap_per_article(hits: list[Hit], per_article: int, k: int) -> list[Hit]:
+    """The first `k` of the ranked hits, at most `per_article` chunks of each article."""
+    kept: list[Hit] = []
+    seen: dict[str, int] = {}
+    for hit in hits:
+        if seen.get(hit.article_id, 0) >= per_article:
+            continue
+        seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
+        kept.append(hit)
+        if len(kept) == k:
+            break
+    return kept

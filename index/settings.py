@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     sources: CommaList = ["seeds"]
     chunk_tokens: int = 200
     chunk_overlap: int = 32
-    max_article_bytes: int = 20_000_000
+    max_article_bytes: int = 64_000_000
     embed_batch_size: int = 64
     embed_backend: Literal["torch", "onnx"] = "torch"
     watch: bool = False
@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     top_k: int = 5
     min_relevance: float = 0.20
     max_chunks_per_article: int = 2
+    retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
+    recency_days: float = 30.0
     llm: Literal["local", "none", "ollama", "openai"] = "local"
     llm_model: str = "qwen2.5-coder-1.5b"
     llm_base_url: str | None = None

@@ -71,7 +71,8 @@ class Store:
     def collection(self):
         collection = self.client.get_or_create_collection(
             name=self.settings.collection,
-            metadata={"hnsw:space": "cosine", "embedding_model": self.embedding_id},
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embedding_id, "revision": 0},
             embedding_function=None,
         )
         recorded = (collection.metadata or {}).get("embedding_model")
@@ -91,6 +92,19 @@ class Store:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def revision(self) -> int:
+        """Bumped by every write; readers (the keyword index, other processes) compare it
+        to know that the collection changed. Read fresh from Chroma each time."""
+        current = self.client.get_collection(self.settings.collection, embedding_function=None)
+        return int((current.metadata or {}).get("revision", 0))
+
+    def bump_revision(self) -> int:
+        current = self.client.get_collection(self.settings.collection, embedding_function=None)
+        metadata = dict(current.metadata or {})
+        metadata["revision"] = int(metadata.get("revision", 0)) + 1
+        current.modify(metadata=metadata)
+        return metadata["revision"]
 
 
 def open_store(settings: Settings) -> Store:

@@ -1,0 +1,2 @@
+"""`newsbot eval`: retrieval and answer quality on a dataset shaped like
+`../shared/eval/realtimeqa-dev/` (articles.jsonl + questions.jsonl)."""

@@ -1,0 +1,71 @@
+"""Dates in questions: `--since/--until/--as-of` and words like "yesterday", "last week",
+"in January 2025" become the window of publication days retrieval may draw on.
+
+`as_of` (default today) is the day the question is asked: nothing published after it is
+used, and the recency prior favours articles shortly before it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+from index.retrieval import Window
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH_YEAR = re.compile(r"\b(?:in|during|from)\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})\b", re.I)
+_YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b", re.I)
+
+
+def _epoch_day(day: date) -> int:
+    return (day - date(1970, 1, 1)).days
+
+
+def relative_range(question: str, as_of: date) -> tuple[date | None, date | None]:
+    """The (since, until) a question's date words imply, relative to `as_of`."""
+    q = question.lower()
+    if "yesterday" in q:
+        day = as_of - timedelta(days=1)
+        return day, day
+    if re.search(r"\btoday\b", q):
+        return as_of, as_of
+    if "last week" in q or "past week" in q:
+        return as_of - timedelta(days=7), as_of
+    if "this week" in q:
+        return as_of - timedelta(days=as_of.weekday()), as_of
+    if "last month" in q or "past month" in q:
+        return as_of - timedelta(days=31), as_of
+    if "this month" in q:
+        return as_of.replace(day=1), as_of
+    if "last year" in q or "past year" in q:
+        return as_of - timedelta(days=366), as_of
+    match = _MONTH_YEAR.search(question)
+    if match:
+        month, year = _MONTHS[match.group(1).lower()], int(match.group(2))
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, 1), date(year, month, last)
+    match = _YEAR.search(question)
+    if match:
+        year = int(match.group(1))
+        return date(year, 1, 1), date(year, 12, 31)
+    return None, None
+
+
+def window_for(
+    question: str,
+    as_of: date | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Window:
+    """Explicit --since/--until win over date words; nothing after `as_of` is used."""
+    as_of = as_of or date.today()
+    word_since, word_until = relative_range(question, as_of)
+    since = since or word_since
+    until = min(d for d in (until or word_until, as_of) if d is not None)
+    return Window(
+        min_day=_epoch_day(since) if since else None,
+        max_day=_epoch_day(until),
+        as_of_day=_epoch_day(as_of),
+    )

@@ -1,0 +1,168 @@
+"""BM25 keyword search over the chunks (bm25s, English stemming and stop words).
+
+The keyword index is derived data: it is rebuilt from the chunks in Chroma whenever the
+collection's revision changes (every ingest, re-index and prune bumps it), and cached on
+disk in the data dir under that revision. So it stays in step with the store in both
+modes, and several processes sharing a Chroma server each keep their own copy current
+without a second shared store. Titles are indexed with their chunks: they count.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.store import Store
+
+log = logging.getLogger(__name__)
+PAGE = 5000
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+@dataclass
+class KeywordHit:
+    chunk_id: str
+    score: float
+    text: str
+    metadata: dict
+
+
+class KeywordIndex:
+    """A BM25 index of one store's chunks, kept current by revision."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.revision: int | None = None
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._metas: list[dict] = []
+        self._lock = threading.Lock()
+
+    @property
+    def cache_dir(self) -> Path:
+        return Path(self.store.settings.data_dir) / "keyword"
+
+    def ensure_current(self) -> None:
+        revision = self.store.revision()
+        if revision == self.revision and self._bm25 is not None:
+            return
+        with self._lock:
+            if revision == self.revision and self._bm25 is not None:
+                return
+            if not self._load(revision):
+                self._build(revision)
+            self.revision = revision
+
+    def _fetch_all(self) -> tuple[list[str], list[str], list[dict]]:
+        ids, texts, metas = [], [], []
+        total = self.store.count()
+        for offset in range(0, total, PAGE):
+            got = self.store.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            ids += got["ids"]
+            texts += got["documents"]
+            metas += [_slim(m) for m in got["metadatas"]]
+        return ids, texts, metas
+
+    def _build(self, revision: int) -> None:
+        import bm25s
+
+        ids, texts, metas = self._fetch_all()
+        self._ids, self._texts, self._metas = ids, texts, metas
+        if not ids:
+            self._bm25 = None
+            return
+        corpus = [f"{m.get('title', '')}\n{t}" for t, m in zip(texts, metas)]
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize(corpus), show_progress=False)
+        self._bm25 = bm25
+        self._save(revision)
+
+    def _save(self, revision: int) -> None:
+        target = self.cache_dir / f"rev-{revision}"
+        tmp = self.cache_dir / f".rev-{revision}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=True)
+        self._bm25.save(str(tmp), show_progress=False)
+        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
+            for cid, text, meta in zip(self._ids, self._texts, self._metas):
+                out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+        for old in self.cache_dir.glob("rev-*"):
+            if old != target:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _load(self, revision: int) -> bool:
+        import bm25s
+
+        source = self.cache_dir / f"rev-{revision}"
+        if not (source / "chunks.jsonl").exists():
+            return False
+        try:
+            bm25 = bm25s.BM25.load(str(source), show_progress=False)
+            rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
+        except Exception as exc:  # a damaged cache is rebuilt, never trusted
+            log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
+            return False
+        if len(rows) != self.store.count():
+            return False
+        self._bm25 = bm25
+        self._ids = [r["id"] for r in rows]
+        self._texts = [r["text"] for r in rows]
+        self._metas = [r["meta"] for r in rows]
+        return True
+
+    def search(self, question: str, n: int, min_day: int | None = None, max_day: int | None = None) -> list[KeywordHit]:
+        self.ensure_current()
+        if self._bm25 is None:
+            return []
+        query = tokenize([question])
+        if not query.vocab or not any(len(q) for q in query.ids):
+            return []
+        # Map the query's own vocabulary onto the index's; unknown words are dropped.
+        inverse = {i: w for w, i in query.vocab.items()}
+        words = [[inverse[i] for i in query.ids[0] if inverse[i] in self._bm25.vocab_dict]]
+        if not words[0]:
+            return []
+        mask = None
+        if min_day is not None or max_day is not None:
+            days = np.array([int(m.get("published_day", -1)) for m in self._metas])
+            mask = np.ones(len(days), dtype=bool)
+            if min_day is not None:
+                mask &= days >= min_day
+            if max_day is not None:
+                mask &= days <= max_day
+            if not mask.any():
+                return []
+        k = min(n, len(self._ids))
+        docs, scores = self._bm25.retrieve(words, k=k, show_progress=False, weight_mask=mask)
+        out = []
+        for index, score in zip(docs[0], scores[0]):
+            if score <= 0:
+                continue
+            out.append(KeywordHit(self._ids[index], float(score), self._texts[index], self._metas[index]))
+        return out
+
+
+def _slim(meta: dict) -> dict:
+    """Only the metadata a Hit needs (llama-index's _node_content is large)."""
+    keep = ("article_id", "title", "published", "published_day", "url", "source_path")
+    return {k: meta.get(k) for k in keep}

@@ -1,0 +1,83 @@
+"""`newsbot eval` on a tiny dataset written by the test: the metrics must come out exactly."""
+
+from __future__ import annotations
+
+import json
+
+from bot.evaluation.metrics import answer_correct, hit_at, normalise_url, percentile, reciprocal_rank
+from tests.conftest import run_newsbot
+
+ARTICLES = [
+    ("https://news.example/2024/03/01/volcano", "Volcano erupts in Iceland",
+     "A volcano on the Reykjanes peninsula erupted on Friday, sending lava toward the town of Grindavik. "
+     "Residents had been evacuated in advance.", "2024-03-01"),
+    ("https://news.example/2024/03/02/chess", "Norwegian wins chess title",
+     "Magnus Carlsen won the rapid chess championship in Oslo on Saturday, beating Fabiano Caruana in the final.",
+     "2024-03-02"),
+    ("https://news.example/2024/03/03/bank", "Central bank holds rates",
+     "The central bank kept its main interest rate at 4.5 percent on Sunday, citing slowing inflation.",
+     "2024-03-03"),
+    ("https://news.example/2024/03/04/river", "River flood damages homes",
+     "Heavy rain caused the river Severn to flood, damaging 300 homes in Shrewsbury.", "2024-03-04"),
+    ("https://news.example/2024/03/05/rocket", "Rocket reaches orbit",
+     "A reusable rocket carrying 40 satellites reached orbit after launching from Florida on Tuesday.",
+     "2024-03-05"),
+]
+QUESTIONS = [
+    ("Which town was threatened by lava from the volcano?", ["Grindavik", "Reykjavik", "Oslo"], "Grindavik", 0),
+    ("Who won the rapid chess championship?", ["Magnus Carlsen", "Fabiano Caruana", "Ding Liren"], "Magnus Carlsen", 1),
+    ("At what level did the central bank keep its interest rate?", ["4.5 percent", "3 percent", "5 percent"], "4.5 percent", 2),
+    ("How many homes did the river flood damage?", ["300", "3,000", "30"], "300", 3),
+    ("How many satellites did the reusable rocket carry?", ["40", "60", "20"], "40", 4),
+]
+
+
+def _write_dataset(root):
+    root.mkdir()
+    with open(root / "articles.jsonl", "w") as out:
+        for url, title, text, published in ARTICLES:
+            out.write(json.dumps({"url": url, "title": title, "text": text, "published": published,
+                                  "authors": [], "source": "example"}) + "\n")
+    with open(root / "questions.jsonl", "w") as out:
+        for i, (question, choices, answer, gold) in enumerate(QUESTIONS):
+            out.write(json.dumps({"id": f"q{i}", "question": question, "asked": "2024-03-10",
+                                  "choices": choices, "answer": answer, "gold_urls": [ARTICLES[gold][0]]}) + "\n")
+    return root
+
+
+def test_eval_on_a_tiny_dataset(tmp_path):
+    dataset = _write_dataset(tmp_path / "tiny")
+    out = run_newsbot(["eval", str(dataset), "--limit", "5", "--backend", "none", "--json"], tmp_path / "data")
+    report = json.loads(out.stdout)
+    assert report["questions"] == 5
+    by_method = {r["method"]: r for r in report["retrieval"]}
+    assert set(by_method) == {"vector", "keyword", "hybrid"}
+    for method, r in by_method.items():
+        assert r["questions"] == 5
+        # Each metric is the mean of the per-question ranks the report lists.
+        ranks = [row[f"{method}_rank"] for row in report["rows"]]
+        assert r["hit@1"] == round(sum(1 for x in ranks if x == 1) / 5, 3)
+        assert r["hit@5"] == round(sum(1 for x in ranks if x and x <= 5) / 5, 3)
+        assert r["mrr@10"] == round(sum(1 / x for x in ranks if x) / 5, 3)
+    # Distinct, specific questions over five articles: the project's retrieval gets all.
+    assert by_method["hybrid"]["hit@1"] == 1.0
+    answers = report["answers"]
+    assert answers["accuracy"] == round(sum(r["correct"] for r in report["rows"]) / 5, 3)
+    assert answers["accuracy"] >= 0.8
+    assert answers["citation_precision"] == 1.0
+    assert answers["invalid_markers"] == 0
+    # Cached by content: a second run does not ingest again.
+    again = run_newsbot(["eval", str(dataset), "--limit", "1", "--backend", "none"], tmp_path / "data")
+    assert "ingesting" not in again.stderr
+    assert "| newsbot (BM25 + vector" in again.stdout
+
+
+def test_metric_functions():
+    gold = {normalise_url("https://www.cnn.com/a/b/")}
+    ranked = ["http://other", "http://cnn.com/a/b", "x"]
+    assert hit_at(ranked, gold, 1) == 0.0 and hit_at(ranked, gold, 5) == 1.0
+    assert reciprocal_rank(ranked, gold) == 0.5
+    assert answer_correct("It was “Squid Game” [1].", "“Squid Game”", ["“Friends”", "“Squid Game”"])
+    assert not answer_correct("Squid Game or Friends", "Squid Game", ["Friends", "Squid Game"])
+    assert not answer_correct("Europeans", "Europe", ["Europe", "Asia"])
+    assert percentile([1, 2, 3, 4, 5], 50) == 3
