@@ -34,27 +34,117 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log detail
     )
 
 
-@app.command()
-def ingest(
-    paths: list[Path] = typer.Argument(None, help="Files or folders (default: NEWSBOT_SOURCES)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-):
-    """Index articles; unchanged ones are skipped without embedding."""
-    from ingest.run import ingest_paths
+def _run_ingest(sources, prune: bool, as_json: bool) -> None:
+    """Shared by `ingest` and `reindex`: exit 0 all ingested, 1 some skipped, 2 fatal."""
+    from ingest.progress import ingest_progress
+    from ingest.run import ingest_sources
 
     settings = get_settings()
-    targets = paths or [Path(s) for s in settings.sources]
     try:
-        report = ingest_paths(targets, settings)
+        with ingest_progress(enabled=not as_json and err.is_terminal) as progress:
+            report = ingest_sources(settings, sources, prune=prune, progress=progress)
     except StoreError as exc:
         _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a fatal error is exit status 2, one line
+        _fail(f"ingest failed: {exc!r}")
     if as_json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         print(report.summary())
         for skipped in report.skipped:
             print(f"  skipped {skipped['path']}: {skipped['reason']}")
     raise typer.Exit(1 if report.skipped else 0)
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(None, help="Files, folders or feed URLs (default: NEWSBOT_SOURCES)."),
+    prune: bool = typer.Option(False, "--prune", help="Delete articles whose source is gone."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+):
+    """Index articles; unchanged ones are skipped without embedding."""
+    _run_ingest(paths or None, prune, as_json)
+
+
+@app.command()
+def reindex(
+    prune: bool = typer.Option(False, "--prune", help="Delete articles whose source is gone."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+):
+    """Re-index every NEWSBOT_SOURCES folder, file and feed URL: only changes are embedded."""
+    _run_ingest(None, prune, as_json)
+
+
+@app.command()
+def watch(
+    interval: Optional[float] = typer.Option(None, "--interval", help="Seconds between polls (NEWSBOT_WATCH_INTERVAL)."),
+    prune: bool = typer.Option(False, "--prune", help="Also delete articles whose source is gone."),
+):
+    """Poll NEWSBOT_SOURCES and ingest what is new or changed, until Ctrl-C."""
+    import threading
+
+    from ingest.watch import watch_loop
+    from index.writer_lock import writer_lock
+
+    settings = get_settings()
+    try:  # fail at once, with the clear message, when another writer holds the store
+        with writer_lock(settings):
+            pass
+    except StoreError as exc:
+        _fail(str(exc))
+    every = settings.watch_interval if interval is None else interval
+    err.print(f"watching {', '.join(settings.sources)} every {every:g}s (Ctrl-C stops)", highlight=False)
+    stop = threading.Event()
+
+    def show(report) -> None:
+        if report.changed or report.skipped:
+            print(report.summary(), flush=True)
+            for skipped in report.skipped:
+                print(f"  skipped {skipped['path']}: {skipped['reason']}", flush=True)
+
+    try:
+        watch_loop(settings, stop, interval=every, on_report=show, prune=prune)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def check(
+    repair: bool = typer.Option(False, "--repair", help="Fix what disagrees (then run `newsbot reindex`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+):
+    """Verify that the docstore and Chroma agree (orphan chunks, articles without chunks)."""
+    from index.check import check_index
+
+    try:
+        report = check_index(get_settings(), repair=repair)
+    except StoreError as exc:
+        _fail(str(exc))
+    print(json.dumps(report.to_dict()) if as_json else report.summary())
+    raise typer.Exit(0 if report.clean or report.repaired else 1)
+
+
+@app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """Articles, chunks, sources, date range, embedding model, store mode, size on disk."""
+    from index.stats import index_stats
+
+    try:
+        facts = index_stats(get_settings())
+    except StoreError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(facts, ensure_ascii=False))
+        return
+    dates = " to ".join(facts["date_range"]) if facts["date_range"] else "none"
+    size = f"{facts['index_bytes'] / 1e6:.1f} MB" if facts["index_bytes"] is not None else "(server)"
+    print(f"articles        {facts['articles']} ({facts['undated_articles']} undated, "
+          f"{facts['duplicates_recorded']} duplicates recorded)")
+    print(f"chunks          {facts['chunks']}")
+    print(f"date range      {dates}")
+    print(f"embedding model {facts['embedding_model']}")
+    print(f"store           {facts['store_mode']}: {facts['store']}, {size}")
+    print("sources         " + ", ".join(f"{k} ({v})" for k, v in list(facts["sources"].items())[:10]))
 
 
 @app.command()

@@ -16,3 +16,58 @@ def article_count(store: Store) -> int:
         got = store.collection.get(include=["metadatas"], limit=batch, offset=offset)
         ids.update(str(m.get("article_id")) for m in got["metadatas"])
     return len(ids)
+
+
+def _dir_size(path) -> int:
+    import os
+
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(dirpath, name))
+            except OSError:
+                pass
+    return total
+
+
+def index_stats(settings) -> dict:
+    """`newsbot stats`: articles, chunks, sources, date range, model, store mode, size."""
+    from collections import Counter
+
+    from index.docstore import docstore_path, load_docstore
+    from index.manifest import ALIASES, Manifest
+    from index.store import open_store
+
+    store = open_store(settings)
+    total = store.count()
+    ids: set[str] = set()
+    sources: Counter = Counter()
+    days: list[str] = []
+    for offset in range(0, total, 5000):
+        got = store.collection.get(include=["metadatas"], limit=5000, offset=offset)
+        for meta in got["metadatas"]:
+            meta = meta or {}
+            aid = str(meta.get("article_id"))
+            if aid in ids:
+                continue
+            ids.add(aid)
+            sources[meta.get("source") or meta.get("category") or "(unknown)"] += 1
+            if meta.get("published"):
+                days.append(str(meta["published"]))
+    duplicates = 0
+    if docstore_path(settings).exists():
+        duplicates = len(Manifest(load_docstore(settings)).all(ALIASES))
+    size = _dir_size(settings.data_dir) if settings.store_mode == "embedded" else None
+    return {
+        "articles": len(ids),
+        "chunks": total,
+        "duplicates_recorded": duplicates,
+        "sources": dict(sources.most_common()),
+        "date_range": [min(days), max(days)] if days else None,
+        "undated_articles": len(ids) - len(days),
+        "embedding_model": store.embedding_id,
+        "store_mode": settings.store_mode,
+        "store": str(settings.chroma_dir) if settings.store_mode == "embedded" else settings.chroma_url,
+        "index_bytes": size,
+    }

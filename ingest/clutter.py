@@ -33,6 +33,29 @@ _WIDGET = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Longer prompts and player/gallery furniture, found anywhere in a paragraph of up to
+# MAX_PROMPT_CHARS: newsletter sign-ups, video-player feedback forms, gallery captions.
+_PROMPT = re.compile(
+    r"""(
+        \bsign\s+up\b.{0,80}\b(newsletter|inbox|here|for\s+free)\b | \bnewsletter\b.{0,80}\bsign\s+up\b
+      | \bsubscribe\s+(to|for)\b.{0,60}\b(newsletter|updates|alerts)\b | \bnot\s+a\s+subscriber\?
+      | \bvideo\s+player\s+was\s+slow\s+to\s+load | \bvideo\s+content\s+never\s+loaded
+      | \bad\s+froze\s+or\s+did\s+not\s+finish\s+loading | ^video\s+ad\s+feedback\b
+      | \bjust\s+watched\b.*\breplay\b | \bmust\s+watch\b | \bhide\s+caption\s+\d+\s+of\s+\d+
+      | ^follow\b.{0,80}\bon\s+(twitter|facebook|instagram|x|threads|bluesky)\b
+      | ^(share|email|tweet)\s+(this|on)\b.{0,40}$ | \bclick\s+here\s+to\s+(subscribe|sign\s+up|get)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+MAX_PROMPT_CHARS = 400
+# The video player's feedback form, when it is glued to a paragraph of real text.
+_INLINE_PLAYER = re.compile(
+    r"video\s+player\s+was\s+slow\s+to\s+load\s+content.*?(other\s+issues|$)\s*", re.IGNORECASE
+)
+# "(CNN) —" / "New York (CNN Business)" at the start of the first paragraph.
+_INLINE_DATELINE = re.compile(
+    r"^((?:[A-Z][\w.'-]*\s*){0,4}\((?:CNN|AP|Reuters|AFP|CNN Business|CNN Sport)[^)]{0,20}\))\s*(?:[—–-]+\s*)?"
+)
 _SENTENCE_END = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
 _BYLINE = re.compile(r"^by\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}(?:(?:,\s*|\s+and\s+)[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})*)(?:,\s*[\w .]+)?$", re.IGNORECASE)
 _DATELINE = re.compile(r"^([A-Z][\w .,'-]{1,60}?)\s*(\(\w[\w .]*\))?\s*[—–-]+\s*$")
@@ -61,7 +84,11 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def is_widget(paragraph: str) -> bool:
-    return len(paragraph) <= 120 and bool(_WIDGET.match(paragraph.strip()))
+    """Page furniture: a widget line, a sign-up prompt, player or gallery text."""
+    paragraph = paragraph.strip()
+    if len(paragraph) <= 120 and _WIDGET.match(paragraph):
+        return True
+    return len(paragraph) <= MAX_PROMPT_CHARS and bool(_PROMPT.search(paragraph))
 
 
 def is_stray_line(paragraph: str) -> bool:
@@ -74,18 +101,32 @@ def is_stray_line(paragraph: str) -> bool:
     )
 
 
+def _is_publisher(name: str) -> bool:
+    """"CNN", "AP", "BBC News" in a byline are the publisher, not an author."""
+    return name.isupper() or name.split()[0].isupper() and len(name) <= 12
+
+
 def clean_text(text: str) -> Cleaned:
     """Drop clutter paragraphs; lift byline and dateline into metadata."""
     out = Cleaned(paragraphs=[])
     paragraphs = split_paragraphs(text)
     for i, para in enumerate(paragraphs):
+        if len(para) > MAX_PROMPT_CHARS and _INLINE_PLAYER.search(para):
+            para = _INLINE_PLAYER.sub("", para).strip()
+            if not para:
+                continue
+        if not out.paragraphs and out.dateline is None:
+            inline = _INLINE_DATELINE.match(para)
+            if inline and len(para) > len(inline.group(0)):
+                out.dateline = inline.group(1).strip()
+                para = para[inline.end():]
         if _CREATED.match(para) and len(para) < 80:
             out.removed.append(para)
             continue
         byline = _BYLINE.match(para)
         if byline and len(para) <= 120:
             names = re.split(r",\s*|\s+and\s+", byline.group(1))
-            out.byline.extend(n.strip() for n in names if n.strip())
+            out.byline.extend(n.strip() for n in names if n.strip() and not _is_publisher(n.strip()))
             continue
         if not out.paragraphs and _DATELINE.match(para) and len(para) <= 80:
             out.dateline = para.rstrip(" —–-")

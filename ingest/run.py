@@ -1,24 +1,42 @@
-"""`newsbot ingest`: files in, chunks embedded into Chroma through llama-index's
-IngestionPipeline, with its docstore deciding what is new, changed or unchanged."""
+"""`newsbot ingest` / `newsbot reindex`: sources in, chunks embedded into Chroma through
+llama-index's IngestionPipeline, whose docstore decides new / changed / unchanged.
+
+The order of writes makes a `kill -9` at any moment harmless:
+
+1. every batch of articles is embedded and *upserted* into Chroma under stable chunk ids
+   (an old version's extra chunks are deleted after the new ones are in);
+2. then the docstore (with newsbot's manifest inside it) is replaced atomically.
+
+Killed between 1 and 2, the next run does not find those articles in the docstore, embeds
+them again and upserts them over the same ids: each article ends up exactly once. Pruned
+articles are deleted from Chroma before the docstore forgets them, so a kill there leaves
+an article the next `--prune` (or `newsbot check --repair`) finishes deleting.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
-
 from index.docstore import load_docstore, save_docstore
-from index.embedding import get_embed_model
+from index.manifest import ALIASES, ARTICLES, FILES, Manifest
 from index.settings import Settings
 from index.store import open_store
 from index.writer_lock import writer_lock
 from ingest.chunking import article_to_document, make_splitter
-from ingest.readers import UnreadableInput, read_file, supported_suffixes
+from ingest.readers import ReadContext, UnreadableInput, is_url, read_file, read_url, supported_suffixes
+
+log = logging.getLogger(__name__)
 
 BATCH_ARTICLES = 32
+# Files that describe a corpus rather than being an article of it.
+IGNORED_NAMES = ("readme", "license", "licence", "changelog")
+
+Progress = Callable[[int, int, int], None]  # (articles done, articles to embed, chunks embedded)
 
 
 @dataclass
@@ -35,6 +53,10 @@ class IngestReport:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.duplicates)
+
     def summary(self) -> str:
         line = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
@@ -46,72 +68,328 @@ class IngestReport:
         return line
 
 
-def discover_files(paths: Iterable[Path], report: IngestReport) -> list[Path]:
-    """Files under the given folders (sorted, hidden ones skipped) and the files given."""
+@dataclass
+class Unit:
+    """One thing to read: a file (with the source folder it was found under) or a feed URL."""
+
+    origin: str
+    path: Path | None = None
+    root: Path | None = None
+
+    @property
+    def is_url(self) -> bool:
+        return self.path is None
+
+
+def _ignored(path: Path) -> bool:
+    return path.stem.lower() in IGNORED_NAMES
+
+
+def discover(sources: Iterable[str | Path], report: IngestReport) -> list[Unit]:
+    """Files under the given folders (sorted; hidden files and README/LICENSE skipped),
+    the files given, and feed URLs."""
     suffixes = supported_suffixes()
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
+    units: list[Unit] = []
+    seen: set[str] = set()
+
+    def add(unit: Unit) -> None:
+        if unit.origin not in seen:
+            seen.add(unit.origin)
+            units.append(unit)
+
+    for source in sources:
+        if is_url(str(source)):
+            add(Unit(origin=str(source)))
+            continue
+        path = Path(source).expanduser()
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
-                    if child.suffix.lower() in suffixes:
-                        found.append(child)
-        elif path.is_file():
-            found.append(path)
+                if any(p.startswith(".") for p in rel.parts) or _ignored(child):
+                    continue
+                if child.suffix.lower() not in suffixes:
+                    continue
+                if child.is_file() or child.is_dir() and child.suffix:  # a folder named like a file
+                    add(Unit(origin=str(child.resolve()), path=child, root=path))
+        elif path.exists():
+            add(Unit(origin=str(path.resolve()), path=path, root=None))
         else:
-            report.skipped.append({"path": str(path), "reason": "no such file or folder"})
-    return found
+            report.skipped.append({"path": str(source), "reason": "no such file or folder"})
+    return units
 
 
-def ingest_paths(
-    paths: list[Path],
+def _stat_key(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _origin_gone(origin: str) -> bool:
+    return not is_url(origin) and not os.path.exists(origin)
+
+
+def after_write(store, settings: Settings, upserted_nodes: list, removed_ids: list[str]) -> None:
+    """Tell readers the collection changed: bump its revision (the keyword index rebuilds
+    from Chroma when it changes) and call the keyword-index hook."""
+    bump = getattr(store, "bump_revision", None)
+    if bump is not None:
+        bump()
+    keyword_index_hook(settings, upserted_nodes, removed_ids)
+
+
+def keyword_index_hook(settings: Settings, upserted_nodes: list, removed_ids: list[str]) -> None:
+    """HOOK for a keyword (BM25) index: called after every batch is in Chroma and before the
+    docstore is saved, with the chunk nodes just upserted (ids `<article_id>-<n>`, text,
+    metadata) and the article ids just deleted. Calls `index.keyword.on_articles_changed`
+    when that module exists. Like Chroma, it must be idempotent: after a crash the same
+    articles come again."""
+    try:
+        from index import keyword  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    callback = getattr(keyword, "on_articles_changed", None)
+    if callback is not None:
+        callback(settings, upserted_nodes, removed_ids)
+
+
+def ingest_sources(
     settings: Settings,
-    progress: Callable[[int, int, int], None] | None = None,
+    sources: Iterable[str | Path] | None = None,
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+    use_stat_cache: bool = True,
 ) -> IngestReport:
-    """Read, chunk, embed and store; only new or changed articles are embedded."""
+    """Ingest `sources` (default: NEWSBOT_SOURCES) under the writer lock."""
+    with writer_lock(settings):
+        return _ingest_locked(
+            settings,
+            list(sources if sources is not None else settings.sources),
+            prune=prune,
+            progress=progress,
+            use_stat_cache=use_stat_cache,
+        )
+
+
+def ingest_paths(paths, settings: Settings, progress: Progress | None = None, prune: bool = False) -> IngestReport:
+    """Backwards-compatible name: ingest the given files, folders or feed URLs."""
+    return ingest_sources(settings, paths, prune=prune, progress=progress)
+
+
+def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    documents = []
-    for path in discover_files(paths, report):
-        try:
-            articles = read_file(path)
-        except UnreadableInput as exc:
-            report.skipped.append({"path": str(path), "reason": str(exc)})
-            continue
-        documents.extend(article_to_document(a) for a in articles)
+    units = discover(sources, report)
+    docstore = load_docstore(settings)
+    manifest = Manifest(docstore)
+    known_ids = manifest.article_ids()
+    aliases = manifest.all(ALIASES)
+    articles_meta = manifest.all(ARTICLES)
 
-    with writer_lock(settings):
-        store = open_store(settings)
-        docstore = load_docstore(settings)
+    # ---- read ---------------------------------------------------------------------
+    documents = []        # (Document, Article, origin)
+    unchanged_files: dict[str, list[str]] = {}   # origin -> ids, for stat-cache hits
+    read_ok: set[str] = set()                    # origins read (or known unchanged) this run
+    file_stats: dict[str, list[int]] = {}
+    for unit in units:
+        ctx = ReadContext(max_bytes=settings.max_article_bytes, root=unit.root)
+        stat = None if unit.is_url else _stat_key(unit.path)
+        if use_stat_cache and stat is not None:
+            cached = manifest.get(FILES, unit.origin)
+            if cached and cached.get("stat") == stat and all(
+                i in known_ids or _alias_alive(aliases.get(i), known_ids, articles_meta)
+                for i in cached.get("ids", [])
+            ):
+                unchanged_files[unit.origin] = cached["ids"]
+                read_ok.add(unit.origin)
+                continue
+        try:
+            articles = read_url(unit.origin, ctx) if unit.is_url else read_file(unit.path, ctx)
+        except UnreadableInput as exc:
+            report.skipped.append({"path": str(unit.path or unit.origin), "reason": str(exc)})
+            continue
+        except Exception as exc:  # a reader bug must not stop the other files
+            log.exception("reader failed on %s", unit.origin)
+            report.skipped.append({"path": str(unit.path or unit.origin), "reason": f"reader error: {exc!r}"})
+            continue
+        report.skipped.extend(ctx.skipped)
+        read_ok.add(unit.origin)
+        if stat is not None and not ctx.skipped:
+            file_stats[unit.origin] = stat
+        for article in articles:
+            documents.append((article_to_document(article), article, unit.origin))
+
+    # ---- decide -------------------------------------------------------------------
+    seen: set[str] = set()
+    for ids in unchanged_files.values():
+        seen.update(ids)
+        report.unchanged += len(ids)
+    unique = []
+    for doc, article, origin in documents:
+        if doc.id_ in seen:  # the same id twice in this run (one url in two files)
+            report.duplicates += 1
+            continue
+        seen.add(doc.id_)
+        unique.append((doc, article, origin))
+
+    to_prune: list[str] = []
+    alias_prune: list[str] = []
+    if prune:
+        for article_id in known_ids:
+            if article_id in seen:
+                continue
+            origin = (articles_meta.get(article_id) or {}).get("origin", "")
+            if _origin_gone(origin) or (origin in read_ok and not is_url(origin)):
+                to_prune.append(article_id)
+        for alias_id, entry in aliases.items():
+            origin = entry.get("origin", "")
+            if alias_id not in seen and (_origin_gone(origin) or (origin in read_ok and not is_url(origin))):
+                alias_prune.append(alias_id)
+    pruned = set(to_prune)
+
+    todo = []        # (Document, Article, origin)
+    new_aliases = []  # (alias Article, origin, primary id)
+    run_bodies: dict[str, str] = {}
+    # articles first, known duplicates after, so a duplicate can fall back to being an
+    # article of its own when the body it duplicated changed or went away
+    ordered = sorted(unique, key=lambda item: item[0].id_ in aliases)
+    for doc, article, origin in ordered:
+        body = article.body_hash
+        existing_hash = docstore.get_document_hash(doc.id_)
+        if existing_hash is not None and doc.id_ not in pruned:
+            if existing_hash == doc.hash:
+                report.unchanged += 1
+            else:
+                report.updated += 1
+                todo.append((doc, article, origin))
+            run_bodies.setdefault(body, doc.id_)
+            continue
+        primary = run_bodies.get(body) or manifest.primary_for_body(body)
+        if primary and primary != doc.id_ and primary not in pruned and (
+            primary in known_ids or primary in run_bodies.values()
+        ):
+            known = aliases.get(doc.id_)
+            if known and known.get("primary") == primary and known.get("body_hash") == body:
+                report.unchanged += 1
+            else:
+                report.duplicates += 1
+            new_aliases.append((article, origin, primary))
+            continue
+        report.added += 1
+        run_bodies[body] = doc.id_
+        todo.append((doc, article, origin))
+
+    # ---- write --------------------------------------------------------------------
+    store = open_store(settings)
+    store.collection  # open it now: a bad NEWSBOT_CHROMA_URL or model mismatch is fatal (exit 2)
+    vector_store = None
+
+    def writer():
+        nonlocal vector_store
+        if vector_store is None:
+            from index.chroma_write import ReplacingChromaVectorStore
+
+            vector_store = ReplacingChromaVectorStore(chroma_collection=store.collection)
+        return vector_store
+
+    # prune first (Chroma, then the docstore), so that a pruned body can be re-added
+    if to_prune or alias_prune:
+        for article_id in to_prune:
+            writer().delete_article(article_id)
+            manifest.drop_article(article_id)
+            report.removed += 1
+        for alias_id in alias_prune:
+            manifest.delete(ALIASES, alias_id)
+            report.removed += 1
+        after_write(store, settings, [], to_prune)
+        for origin in list(manifest.all(FILES)):
+            if _origin_gone(origin):
+                manifest.delete(FILES, origin)
+        save_docstore(docstore, settings)
+
+    for article, origin, primary in new_aliases:
+        manifest.put(ALIASES, article.article_id, {
+            "primary": primary, "origin": origin, "source_path": article.source_path,
+            "url": article.url or "", "body_hash": article.body_hash,
+        })
+
+    if todo:
+        from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
+
+        from index.embedding import get_embed_model
+
         pipeline = IngestionPipeline(
             transformations=[
                 make_splitter(settings.chunk_tokens, settings.chunk_overlap),
                 get_embed_model(settings.embed_backend, settings.embed_batch_size),
             ],
             docstore=docstore,
-            vector_store=store.vector_store,
+            vector_store=writer(),
             docstore_strategy=DocstoreStrategy.UPSERTS,
             disable_cache=True,
         )
-        todo = []
-        for doc in documents:
-            known = docstore.get_document_hash(doc.id_)
-            if known is None:
-                report.added += 1
-                todo.append(doc)
-            elif known != doc.hash:
-                report.updated += 1
-                todo.append(doc)
-            else:
-                report.unchanged += 1
         for start in range(0, len(todo), BATCH_ARTICLES):
             batch = todo[start : start + BATCH_ARTICLES]
-            nodes = pipeline.run(documents=batch)
+            nodes = pipeline.run(documents=[d for d, _, _ in batch], store_doc_text=False)
+            writer().flush_pending()
+            counts: dict[str, int] = {}
+            for node in nodes:
+                counts[node.ref_doc_id] = counts.get(node.ref_doc_id, 0) + 1
+            for doc, article, origin in batch:
+                old = manifest.get(ARTICLES, doc.id_) or {}
+                if old.get("body_hash") and old["body_hash"] != article.body_hash:
+                    if manifest.primary_for_body(old["body_hash"]) == doc.id_:
+                        manifest.delete("newsbot/bodies", old["body_hash"])
+                manifest.put(ARTICLES, doc.id_, {
+                    "origin": origin, "source_path": article.source_path, "url": article.url or "",
+                    "body_hash": article.body_hash, "chunks": counts.get(doc.id_, 0),
+                })
+                manifest.set_body(article.body_hash, doc.id_)
+                if doc.id_ in aliases:
+                    manifest.delete(ALIASES, doc.id_)
             report.chunks_embedded += len(nodes)
+            # >>> keyword-index hook point: after the batch is in Chroma, before the docstore
+            after_write(store, settings, list(nodes), [])
             save_docstore(docstore, settings)
             if progress:
                 progress(start + len(batch), len(todo), report.chunks_embedded)
+
+    # the stat cache: only for files whose every article is now stored (or aliased)
+    for origin, stat in file_stats.items():
+        ids = [a.article_id for _, a, o in documents if o == origin]
+        manifest.put(FILES, origin, {"stat": stat, "ids": ids})
+    if new_aliases:
+        _record_alias_sources(store, manifest, {p for _, _, p in new_aliases})
+        after_write(store, settings, [], [])
+    if file_stats or new_aliases:
+        save_docstore(docstore, settings)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _alias_alive(alias: dict | None, known_ids: set[str], articles_meta: dict) -> bool:
+    """A recorded duplicate whose stored original is still there (and its source too)."""
+    if not alias or alias.get("primary") not in known_ids:
+        return False
+    return not _origin_gone((articles_meta.get(alias["primary"]) or {}).get("origin", ""))
+
+
+def _record_alias_sources(store, manifest: Manifest, primaries: set[str]) -> None:
+    """Write the duplicates' urls/paths onto the stored chunks of their primary article
+    (metadata `also_at`), without re-embedding anything."""
+    aliases = manifest.all(ALIASES)
+    for primary in primaries:
+        where_else = sorted(
+            {a.get("url") or a.get("source_path") for a in aliases.values() if a.get("primary") == primary}
+        )
+        got = store.collection.get(where={"document_id": primary}, include=["metadatas"])
+        if not got["ids"]:
+            continue
+        metas = []
+        for meta in got["metadatas"]:
+            meta = dict(meta or {})
+            meta["also_at"] = " | ".join(where_else)
+            metas.append(meta)
+        store.collection.update(ids=got["ids"], metadatas=metas)
