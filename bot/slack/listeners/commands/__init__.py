@@ -1,0 +1,13 @@
+"""Slash commands: `/ask` and `/reindex` (names from NEWSBOT_SLACK_ASK_COMMAND / _REINDEX_COMMAND)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.listeners.commands import ask_command, reindex_command
+from bot.slack.runtime import SlackBot
+
+
+def register(app: App, bot: SlackBot) -> None:
+    app.command(bot.settings.slack_ask_command)(ask_command.make(bot))
+    app.command(bot.settings.slack_reindex_command)(reindex_command.make(bot))

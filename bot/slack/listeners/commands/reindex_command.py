@@ -1,0 +1,20 @@
+"""`/reindex`: incremental ingest of NEWSBOT_SOURCES, for NEWSBOT_ADMIN_USERS only."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.slack.runtime import SlackBot
+
+
+def make(bot: SlackBot):
+    def handle_reindex_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        user = command.get("user_id")
+        if not bot.is_admin(user):
+            ack(text="Sorry, only the bot's admins can re-index the articles.", response_type="ephemeral")
+            return
+        ack()
+        bot.reindex(client, command.get("channel_id"), user)
+
+    return handle_reindex_command

@@ -1,0 +1,313 @@
+"""`SlackBot`: what the listeners share — the answer engine, the pool, what has been seen,
+the answers given (for feedback) — and the two slow jobs, answering and re-indexing.
+
+Listeners run after Bolt has acked; they post a placeholder at once (so the user sees
+something within a second) and hand the slow part to the pool, which edits the placeholder
+into the answer with `chat.update`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answer import Answer, AnswerEngine
+from bot.slack import blocks
+from bot.slack.followup import HISTORY_LIMIT, standalone_question
+from bot.slack.mrkdwn import escape, strip_mentions, unescape
+from bot.slack.pool import AnswerPool, SeenSet
+from index.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COUNT_TTL = 60.0
+KEEP_ANSWERS = 2000
+
+
+class _Timeout(Exception):
+    pass
+
+
+class SlackBot:
+    def __init__(self, settings: Settings, engine: AnswerEngine, bot_user_id: str):
+        self.settings = settings
+        self.engine = engine
+        self.bot_user_id = bot_user_id
+        self.pool = AnswerPool(settings.slack_workers)
+        self.seen_events = SeenSet()  # event_id: Slack retries and redeliveries
+        self.seen_messages = SeenSet()  # channel:ts: a message reaches us as app_mention and message
+        self.threads = SeenSet(ttl=7 * 24 * 3600)  # channel:thread_ts the bot answered in
+        self.answers: OrderedDict[str, dict] = OrderedDict()  # channel:ts → what feedback records
+        self._answers_lock = threading.Lock()
+        self._feedback_lock = threading.Lock()
+        self._reindexer = ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex")
+        self._reindexing = threading.Lock()
+        self._count: tuple[float, int] | None = None
+
+    # --- small facts ---------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the embedding model, the store and the LLM before connecting, so the first
+        question is as fast as the rest."""
+        from index.retrieval import retrieve
+
+        retrieve(self.engine.store, "warm up", 1)
+        try:
+            self.engine.llm
+        except Exception as exc:  # the answer path reports it per question
+            log.warning("LLM backend not ready: %s", exc)
+        self.article_count(refresh=True)
+
+    def article_count(self, refresh: bool = False) -> int | None:
+        """Cached, so the placeholder never waits on the store."""
+        now = time.monotonic()
+        if refresh or self._count is None or self._count[0] < now - COUNT_TTL:
+            try:
+                self._count = (now, self.engine.article_count())
+            except Exception as exc:
+                log.warning("could not count articles: %s", exc)
+                return self._count[1] if self._count else None
+        return self._count[1]
+
+    def allowed(self, channel: str | None) -> bool:
+        """DMs always; channels only those in NEWSBOT_ALLOWED_CHANNELS when it is set."""
+        allowed = self.settings.allowed_channels
+        return not allowed or not channel or channel.startswith("D") or channel in allowed
+
+    def is_admin(self, user: str | None) -> bool:
+        return bool(user) and user in self.settings.admin_users
+
+    def first_time(self, channel: str, ts: str) -> bool:
+        return self.seen_messages.add(f"{channel}:{ts}")
+
+    def question_text(self, text: str | None) -> str:
+        return unescape(strip_mentions(text or ""))
+
+    # --- answering -----------------------------------------------------------------
+
+    def ask(
+        self,
+        client: WebClient,
+        channel: str,
+        question: str,
+        user: str | None,
+        thread_ts: str | None = None,
+        follow_up_before: str | None = None,
+        question_shown: str | None = None,
+    ) -> None:
+        """Post a placeholder now; answer in the pool. `follow_up_before`: the ts of this
+        message in a thread, whose earlier messages give the follow-up its context."""
+        received = time.monotonic()
+        if not question:
+            self._post(client, channel, thread_ts, blocks.notice_blocks(
+                "Ask me a question about the news, for example: "
+                "_How much money in waivers have Mexican programs received?_"))
+            return
+        n = self.article_count()
+        searching = f":mag: Searching {n:,} articles…" if n is not None else ":mag: Searching the articles…"
+        queued = self.pool.busy()
+        text = f":hourglass_flowing_sand: Your question is queued behind {queued} other(s); I'll answer here shortly." if queued else searching
+        ts = self._post(client, channel, thread_ts, blocks.notice_blocks(text))
+        if ts is None:
+            return
+        if thread_ts:
+            self.threads.add(f"{channel}:{thread_ts}")
+        log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
+
+        def job() -> None:
+            if queued:
+                self._update(client, channel, ts, blocks.notice_blocks(searching))
+            self._answer_job(client, channel, ts, thread_ts, question, user, follow_up_before, question_shown)
+
+        self.pool.submit(job)
+
+    def _answer_job(self, client, channel, ts, thread_ts, question, user, follow_up_before, shown) -> None:
+        standalone = question
+        try:
+            if thread_ts and follow_up_before:
+                earlier = self.thread_questions(client, channel, thread_ts, follow_up_before)
+                standalone = standalone_question(question, earlier)
+                if standalone != question:
+                    log.info("follow-up rewritten: %r → %r", question, standalone)
+            result = self._answer_with_timeout(
+                standalone, lambda: self._update(client, channel, ts, blocks.notice_blocks(blocks.TIMEOUT_TEXT))
+            )
+        except _Timeout:
+            return
+        except Exception:
+            log.exception("answering failed")
+            self._update(client, channel, ts, blocks.notice_blocks(blocks.ERROR_TEXT))
+            return
+        if result.error:
+            log.warning("LLM failed, answered extractively: %s", result.error)
+        text, answer_blocks = blocks.answer_blocks(result, question_shown=shown)
+        self._update(client, channel, ts, (text, answer_blocks))
+        self._remember(channel, ts, question, standalone, result)
+
+    def _answer_with_timeout(self, question: str, on_timeout) -> Answer:
+        """The answer; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the user and
+        `_Timeout` is raised once the computation ends — it cannot be interrupted, so this pool
+        slot stays busy until then and the pool stays bounded."""
+        box: dict = {}
+
+        def run() -> None:
+            try:
+                box["result"] = self.engine.answer(question)
+            except BaseException as exc:
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="newsbot-answer-run", daemon=True)
+        worker.start()
+        worker.join(self.settings.answer_timeout)
+        if worker.is_alive():
+            log.warning("answer timed out after %.0f s", self.settings.answer_timeout)
+            on_timeout()
+            worker.join()
+            raise _Timeout()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+
+    def thread_questions(self, client: WebClient, channel: str, thread_ts: str, before: str) -> list[str]:
+        """Earlier questions people asked in the thread, oldest first (bounded history)."""
+        try:
+            replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=HISTORY_LIMIT)
+        except SlackApiError as exc:
+            log.warning("conversations.replies failed: %s", exc.response.get("error"))
+            return []
+        questions = []
+        for m in (replies.get("messages") or [])[-HISTORY_LIMIT:]:
+            if m.get("bot_id") or m.get("user") == self.bot_user_id or m.get("subtype"):
+                continue
+            if float(m.get("ts", 0)) >= float(before):
+                continue
+            q = self.question_text(m.get("text"))
+            if q:
+                questions.append(q)
+        return questions
+
+    def in_thread(self, client: WebClient, channel: str, thread_ts: str) -> bool:
+        """Whether the bot answered or was mentioned in this thread."""
+        if f"{channel}:{thread_ts}" in self.threads:
+            return True
+        try:
+            replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=HISTORY_LIMIT)
+        except SlackApiError:
+            return False
+        mention = f"<@{self.bot_user_id}>"
+        for m in replies.get("messages") or []:
+            if m.get("user") == self.bot_user_id or mention in (m.get("text") or ""):
+                self.threads.add(f"{channel}:{thread_ts}")
+                return True
+        return False
+
+    def _remember(self, channel: str, ts: str, question: str, standalone: str, result: Answer) -> None:
+        with self._answers_lock:
+            self.answers[f"{channel}:{ts}"] = {
+                "question": question,
+                "standalone_question": standalone,
+                "answer": result.answer,
+                "refused": result.refused,
+                "citations": [
+                    {"n": c.n, "article_id": c.article_id, "title": c.title, "url": c.url,
+                     "published": c.published, "chunk_id": c.chunk_id}
+                    for c in result.citations
+                ],
+            }
+            while len(self.answers) > KEEP_ANSWERS:
+                self.answers.popitem(last=False)
+
+    # --- feedback ------------------------------------------------------------------
+
+    def record_feedback(self, channel: str, ts: str, user: str, value: str, message: dict | None) -> dict:
+        """Append one line to <data_dir>/feedback.jsonl."""
+        with self._answers_lock:
+            known = self.answers.get(f"{channel}:{ts}")
+        record = dict(known) if known else {
+            "question": None, "answer": (message or {}).get("text"), "citations": None,
+        }
+        record.update({
+            "value": value, "user": user, "channel": channel, "message_ts": ts,
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+        path = Path(self.settings.data_dir) / "feedback.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._feedback_lock, path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return record
+
+    # --- re-indexing ---------------------------------------------------------------
+
+    def reindex(self, client: WebClient, channel: str, user: str | None, thread_ts: str | None = None) -> None:
+        """Incremental ingest of NEWSBOT_SOURCES, for admins only; the result is posted."""
+        if not self.is_admin(user):
+            self._post(client, channel, thread_ts, blocks.notice_blocks(
+                "Sorry, only the bot's admins can re-index the articles. "
+                "Ask one of them, or ask me a question instead."))
+            return
+        if not self._reindexing.acquire(blocking=False):
+            self._post(client, channel, thread_ts, blocks.notice_blocks(
+                "A re-index is already running; its result will be posted when it ends."))
+            return
+        sources = ", ".join(self.settings.sources)
+        ts = self._post(client, channel, thread_ts, blocks.notice_blocks(
+            f":arrows_counterclockwise: Re-indexing {escape(sources)}…"))
+
+        def job() -> None:
+            from ingest.run import ingest_paths
+
+            try:
+                report = ingest_paths([Path(s) for s in self.settings.sources], self.settings)
+                text = (
+                    f":white_check_mark: Re-index done in {report.seconds:.1f} s: {report.added} new, "
+                    f"{report.updated} updated, {report.unchanged} unchanged, {report.removed} removed, "
+                    f"{len(report.skipped)} skipped."
+                )
+                for s in report.skipped[:10]:
+                    text += f"\n• skipped {escape(str(s.get('path')))}: {escape(str(s.get('reason')))}"
+            except Exception:
+                log.exception("re-index failed")
+                text = ":warning: The re-index failed; the details are in the bot's log."
+            finally:
+                self._reindexing.release()
+            self.article_count(refresh=True)
+            if ts:
+                self._update(client, channel, ts, blocks.notice_blocks(text))
+            else:
+                self._post(client, channel, thread_ts, blocks.notice_blocks(text))
+
+        self._reindexer.submit(job)
+
+    # --- Slack calls ---------------------------------------------------------------
+
+    def _post(self, client: WebClient, channel: str, thread_ts: str | None, message) -> str | None:
+        text, message_blocks = message
+        try:
+            resp = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=text, blocks=message_blocks,
+                unfurl_links=False, unfurl_media=False,
+            )
+            return resp.get("ts")
+        except SlackApiError as exc:
+            log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+            return None
+
+    def _update(self, client: WebClient, channel: str, ts: str, message) -> None:
+        text, message_blocks = message
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=message_blocks)
+        except SlackApiError as exc:
+            log.warning("chat.update in %s failed: %s", channel, exc.response.get("error"))
+
+    def shutdown(self) -> None:
+        self.pool.shutdown()
+        self._reindexer.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,48 @@
+"""Fixtures: one ingested data dir per session, a fake Slack and a real `newsbot serve`
+process per bot configuration (module-scoped: starting one costs a few seconds)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, start_bot, stop_bot
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory) -> Path:
+    """A data dir with the seeds and the hostile article ingested (copy it before writing)."""
+    base = tmp_path_factory.mktemp("slack-index")
+    (base / "hostile").mkdir()
+    (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
+    data_dir = base / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
+    env["NEWSBOT_DATA_DIR"] = str(data_dir)
+    subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
+                   env=env, cwd=base, check=True, capture_output=True, timeout=300)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def socket_bot(tmp_path_factory, seeded):
+    bot = start_bot(tmp_path_factory, seeded)
+    yield bot
+    stop_bot(bot)
+
+
+@pytest.fixture(scope="module")
+def http_bot(tmp_path_factory, seeded):
+    bot = start_bot(tmp_path_factory, seeded, http=True)
+    yield bot
+    stop_bot(bot)
+
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMINGS:
+        terminalreporter.section("Slack timings")
+        for name, p, a in TIMINGS:
+            terminalreporter.write_line(f"{name}: event→placeholder {p * 1000:.0f} ms, event→answer {a * 1000:.0f} ms")
