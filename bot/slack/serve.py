@@ -62,16 +62,21 @@ def _api_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def connect_client(settings: Settings, bot_token: str) -> tuple[WebClient, dict]:
-    """The Web API client and its `auth.test` answer (which proves the token works)."""
+def connect_client(settings: Settings, bot_token: str, app_token: str | None = None) -> tuple[WebClient, dict]:
+    """The Web API client and its `auth.test` answer (which proves the token works); with an
+    app token, also check that Socket Mode can open a connection (before the slow warm-up)."""
     client = WebClient(token=bot_token, base_url=_api_url(settings), timeout=30)
     sdk_log = logging.getLogger("slack_sdk.web.base_client")
     level = sdk_log.level
     sdk_log.setLevel(logging.CRITICAL)  # the failure is said once, below
+    which = "SLACK_BOT_TOKEN"
     try:
         auth = client.auth_test()
+        if app_token:
+            which = "SLACK_APP_TOKEN"
+            client.apps_connections_open(app_token=app_token)
     except SlackApiError as exc:
-        raise ServeError(f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
+        raise ServeError(f"Slack rejected {which}: {exc.response.get('error')}") from None
     except Exception as exc:
         reason = getattr(exc, "reason", None) or exc
         raise ServeError(f"cannot reach Slack at {_api_url(settings)}: {reason}") from None
@@ -84,13 +89,19 @@ def build_app(settings: Settings, client: WebClient, auth: dict, signing_secret:
     """The Bolt app with the retry guard and all listeners registered."""
     from bot.slack.listeners import register
 
-    app = App(
-        client=client,
-        signing_secret=signing_secret or "",
-        request_verification_enabled=signing_secret is not None,
-        token_verification_enabled=False,
-        logger=logging.getLogger("newsbot.slack.bolt"),
-    )
+    bolt_log = logging.getLogger("newsbot.slack.bolt")
+    level = bolt_log.level
+    bolt_log.setLevel(logging.ERROR)  # Bolt warns that SLACK_BOT_TOKEN (env) yields to `client`
+    try:
+        app = App(
+            client=client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=signing_secret is not None,
+            token_verification_enabled=False,  # connect_client did auth.test
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.setLevel(level)
 
     @app.middleware
     def skip_redeliveries(body: dict, request, next):
@@ -114,7 +125,7 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
 
     bot_token, app_token, signing_secret = check_settings(settings, http)
     _quiet_sdk_loggers()
-    client, auth = connect_client(settings, bot_token)
+    client, auth = connect_client(settings, bot_token, app_token)
     engine = AnswerEngine(settings)
     bot = SlackBot(settings, engine, bot_user_id=auth.get("user_id", ""))
     started = time.perf_counter()

@@ -63,6 +63,7 @@ def ask_by_mention(bot, channel: str, question: str, name: str | None = None, **
     ack = fake.wait_ack(envelope)
     assert ack.at - sent < 3.0
     first = placeholder(fake, channel, message.get("thread_ts") or message["ts"])
+    assert first.at - sent < 1.0, "the placeholder should come within a second"
     answer = final(fake, channel, first.ts)
     if name:
         record_timing(name, first.at - sent, answer.at - sent)
@@ -78,6 +79,7 @@ def test_socket_mention_answers_in_thread_citing_the_seed(socket_bot):
     message, first, answer = ask_by_mention(socket_bot, "CNEWS1", SEED_QUESTION, name="socket mention (LLM none)")
     assert first.args["thread_ts"] == message["ts"]
     assert "Searching 2 articles" in first.args["text"]
+    assert first.result["ts"] == answer.args["ts"]
     posted = everything_posted(answer)
     assert "$5.2 million" in answer.args["text"]
     assert SEED_TITLE in posted and "Jan 24, 2025" in posted
@@ -260,6 +262,27 @@ def test_http_rejects_forged_and_stale_requests(http_bot):
     final(fake, "CGOOD", placeholder(fake, "CGOOD", good["ts"]).ts)
     assert not fake.calls_of("chat.postMessage", channel="CFORGED")
     assert not fake.calls_of("chat.postMessage", channel="CSTALE")
+
+
+def test_http_slash_command_and_feedback_on_the_same_path(http_bot):
+    from urllib.parse import urlencode
+
+    fake = http_bot.fake
+    body = urlencode(slash_command(fake, "/ask", SEED_QUESTION, "UALICE", "CHTTP2"))
+    sent = time.monotonic()
+    status, _, seconds = post(http_bot.url, body, sign(body), "application/x-www-form-urlencoded")
+    assert status == 200 and seconds < 3.0
+    first = placeholder(fake, "CHTTP2", None)
+    answer = final(fake, "CHTTP2", first.ts)
+    record_timing("HTTP /ask (LLM none)", first.at - sent, answer.at - sent)
+    assert "$5.2 million" in answer.args["text"]
+    answered = {"ts": answer.args["ts"], "text": answer.args["text"]}
+    body = urlencode({"payload": json.dumps(block_action("CHTTP2", answered, "UBOB", "down"))})
+    status, _, _ = post(http_bot.url, body, sign(body), "application/x-www-form-urlencoded")
+    assert status == 200
+    path = http_bot.data_dir / "feedback.jsonl"
+    fake.wait_for(lambda: path.exists() and path.read_text().strip(), 10, "feedback.jsonl")
+    assert json.loads(path.read_text().splitlines()[-1])["value"] == "down"
 
 
 # --- failures and the real model -----------------------------------------------------

@@ -1,0 +1,182 @@
+"""In-process checks of the pieces that need no Slack: Block Kit limits, escaping, the
+follow-up rewrite, the queued notice, the answer timeout and the configuration errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+
+import pytest
+
+from bot.answer import Answer, Citation
+from bot.slack import blocks
+from bot.slack.followup import standalone_question
+from bot.slack.mrkdwn import escape, link, safe_url
+from bot.slack.runtime import SlackBot
+from botproc import NEWSBOT
+from fake_slack import FakeSlack
+from index.settings import Settings
+
+pytestmark = pytest.mark.slack
+
+
+def citation(n: int, title: str = "Title", url: str | None = "https://news.example/a?b=1&c=2") -> Citation:
+    return Citation(n, f"a{n}", title, "2025-01-24", url, "seeds/x.txt", f"a{n}-0", "quote")
+
+
+def test_escape_defuses_mentions_and_links():
+    assert escape("<!channel> & <@U123> <https://evil|click>") == (
+        "&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil|click&gt;")
+    assert link("https://x.example/a|b>c", "T <!here>") == "<https://x.example/a%7Cb%3Ec|T &lt;!here&gt;>"
+    assert safe_url("javascript:alert(1)") is None
+
+
+def test_long_answer_splits_at_words_within_block_limits():
+    words = " ".join(f"word{i}" for i in range(40_000))  # ~330k chars
+    result = Answer("q", words + " [1]", False, [citation(i) for i in range(1, 13)], "none")
+    text, made = blocks.answer_blocks(result)
+    assert len(made) <= 50
+    sections = [b["text"]["text"] for b in made if b["type"] == "section"]
+    assert all(len(s) <= 3000 for s in sections)
+    for s in sections[:-1]:
+        assert s.split()[-1].startswith("word") and s.split()[-1][4:].isdigit()
+    contexts = [b for b in made if b["type"] == "context"]
+    assert [len(c["elements"]) for c in contexts] == [10, 2]
+    assert contexts[0]["elements"][0]["text"] == "[1] <https://news.example/a?b=1&amp;c=2|Title> · Jan 24, 2025"
+    assert len(text) <= 3000
+
+
+def test_markers_link_to_their_article():
+    result = Answer("q", "Waivers total $5.2 million [1]. Pending <b> [2].", False,
+                    [citation(1), citation(2, url=None)], "none")
+    _, made = blocks.answer_blocks(result)
+    body = made[0]["text"]["text"]
+    assert "<https://news.example/a?b=1&amp;c=2|[1]>" in body and "[2]." in body and "&lt;b&gt;" in body
+
+
+def test_refusal_says_the_articles_do_not_cover_it():
+    text, made = blocks.answer_blocks(Answer("q", "x", True, [], "none"))
+    assert "do not cover" in text and made[-1]["type"] == "actions"
+
+
+def test_follow_up_rewrite():
+    earlier = ["How much money in waivers have Mexican programs received?"]
+    assert standalone_question("and how much is still pending?", earlier) == (
+        "and how much is still pending? (about: money waivers Mexican programs received)")
+    assert standalone_question("What about Canada?", []) == "What about Canada?"
+
+
+class Client:
+    """Records Web API calls like slack_sdk's WebClient would make them."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self._n = 0
+
+    def chat_postMessage(self, **kw):
+        self._n += 1
+        self.calls.append(("chat.postMessage", kw))
+        return {"ok": True, "ts": f"{self._n}.0"}
+
+    def chat_update(self, **kw):
+        self.calls.append(("chat.update", kw))
+        return {"ok": True}
+
+    def texts(self) -> list[str]:
+        return [kw["text"] for _, kw in self.calls]
+
+
+class SlowEngine:
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def article_count(self) -> int:
+        return 1234
+
+    def answer(self, question: str) -> Answer:
+        time.sleep(self.seconds)
+        return Answer(question, "An answer [1].", False, [citation(1)], "none")
+
+
+def wait_until(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_full_pool_tells_the_user_the_question_is_queued(tmp_path):
+    settings = Settings(data_dir=tmp_path, slack_workers=1)
+    bot = SlackBot(settings, SlowEngine(0.3), "UBOT")
+    client = Client()
+    bot.ask(client, "C1", "first?", "U1", thread_ts="1.0")
+    bot.ask(client, "C1", "second?", "U1", thread_ts="2.0")
+    assert client.texts()[0].startswith(":mag: Searching 1,234 articles")
+    assert "queued behind 1" in client.texts()[1]
+    wait_until(lambda: sum(1 for t in client.texts() if t.startswith("An answer")) == 2)
+    bot.shutdown()
+
+
+def test_timeout_gives_a_short_message(tmp_path):
+    settings = Settings(data_dir=tmp_path, answer_timeout=0.2)
+    bot = SlackBot(settings, SlowEngine(1.0), "UBOT")
+    client = Client()
+    bot.ask(client, "C1", "slow?", "U1", thread_ts="1.0")
+    wait_until(lambda: any(t == blocks.TIMEOUT_TEXT for t in client.texts()))
+    bot.shutdown()
+
+
+def test_allowed_channels(tmp_path):
+    bot = SlackBot(Settings(data_dir=tmp_path, allowed_channels=["CNEWS"]), SlowEngine(0), "UBOT")
+    assert bot.allowed("CNEWS") and bot.allowed("DALICE") and not bot.allowed("CRANDOM")
+
+
+def _serve(env: dict, *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
+    return subprocess.run([NEWSBOT, "serve", *args], env=dict(base, **env), capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("env,args,says", [
+    ({}, [], "SLACK_BOT_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": "not-a-token"}, [], "should start with xoxb-"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1-2"}, [], "SLACK_APP_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xoxb-3"}, [], "should start with xapp-"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1-2"}, ["--http"], "HTTP mode needs SLACK_SIGNING_SECRET"),
+])
+def test_configuration_errors_are_one_line(env, args, says):
+    done = _serve(env, *args)
+    assert done.returncode != 0
+    assert says in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_rejected_token_is_one_line():
+    fake = FakeSlack().start()
+    try:
+        done = _serve({"SLACK_BOT_TOKEN": "xoxb-wrong-token", "SLACK_APP_TOKEN": "xapp-1-x",
+                       "SLACK_API_URL": fake.api_url})
+        assert fake.calls_of("auth.test")  # SLACK_API_URL is used
+    finally:
+        fake.stop()
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "error: Slack rejected SLACK_BOT_TOKEN: invalid_auth"
+
+
+def test_rejected_app_token_is_one_line():
+    from fake_slack import BOT_TOKEN
+
+    fake = FakeSlack().start()
+    try:
+        done = _serve({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": "xapp-1-wrong", "SLACK_API_URL": fake.api_url})
+        assert fake.calls_of("apps.connections.open")
+    finally:
+        fake.stop()
+    assert done.returncode != 0
+    assert done.stderr.strip() == "error: Slack rejected SLACK_APP_TOKEN: invalid_auth"
