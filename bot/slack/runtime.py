@@ -103,22 +103,23 @@ class SlackBot:
         thread_ts: str | None = None,
         follow_up_before: str | None = None,
         question_shown: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Post a placeholder now; answer in the pool. `follow_up_before`: the ts of this
-        message in a thread, whose earlier messages give the follow-up its context."""
+        message in a thread, whose earlier messages give the follow-up its context.
+        False when Slack would not take the placeholder (e.g. the bot is not in the channel)."""
         received = time.monotonic()
         if not question:
             self._post(client, channel, thread_ts, blocks.notice_blocks(
                 "Ask me a question about the news, for example: "
                 "_How much money in waivers have Mexican programs received?_"))
-            return
+            return True
         n = self.article_count()
         searching = f":mag: Searching {n:,} articles…" if n is not None else ":mag: Searching the articles…"
         queued = self.pool.busy()
         text = f":hourglass_flowing_sand: Your question is queued behind {queued} other(s); I'll answer here shortly." if queued else searching
         ts = self._post(client, channel, thread_ts, blocks.notice_blocks(text))
         if ts is None:
-            return
+            return False
         if thread_ts:
             self.threads.add(f"{channel}:{thread_ts}")
         log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
@@ -129,6 +130,7 @@ class SlackBot:
             self._answer_job(client, channel, ts, thread_ts, question, user, follow_up_before, question_shown)
 
         self.pool.submit(job)
+        return True
 
     def _answer_job(self, client, channel, ts, thread_ts, question, user, follow_up_before, shown) -> None:
         standalone = question

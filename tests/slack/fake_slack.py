@@ -136,6 +136,8 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack/", "team": "Fake Team", "user": "newsbot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
+            if args.get("channel", "").startswith("CNOTIN"):  # a channel the bot is not in
+                return {"ok": False, "error": "not_in_channel"}
             ts = self.next_ts()
             message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": args.get("text"),
                        "ts": ts, "thread_ts": args.get("thread_ts")}

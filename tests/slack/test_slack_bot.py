@@ -124,6 +124,14 @@ def test_slash_command_answers_and_shows_the_escaped_question(socket_bot):
     assert "&lt;!here&gt;" in answer.args["text"] and "<!here>" not in everything_posted(answer)
 
 
+def test_slash_command_where_the_bot_is_not_a_member_says_so(socket_bot):
+    fake = socket_bot.fake
+    envelope = fake.send_envelope("slash_commands", slash_command(fake, "/ask", SEED_QUESTION, "UALICE", "CNOTIN1"))
+    fake.wait_ack(envelope)
+    said = fake.wait_for(lambda: fake.calls_of("response_url"), 10, "a response_url reply")
+    assert "/invite @newsbot" in said[0].args["text"] and said[0].args["response_type"] == "ephemeral"
+
+
 def test_thread_follow_up_is_rewritten_and_answered(socket_bot):
     fake = socket_bot.fake
     question, _, _ = ask_by_mention(socket_bot, "CNEWS4", SEED_QUESTION)

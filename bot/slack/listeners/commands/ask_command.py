@@ -20,6 +20,10 @@ def make(bot: SlackBot):
         if not question:
             respond(text=f"Usage: `{bot.settings.slack_ask_command} your question about the news`", response_type="ephemeral")
             return
-        bot.ask(client, channel, question, user, question_shown=question)
+        if not bot.ask(client, channel, question, user, question_shown=question):
+            respond(
+                text="I can't post in this channel. Invite me with `/invite @newsbot`, or ask me in a DM.",
+                response_type="ephemeral",
+            )
 
     return handle_ask_command
