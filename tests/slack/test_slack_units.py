@@ -180,3 +180,19 @@ def test_rejected_app_token_is_one_line():
         fake.stop()
     assert done.returncode != 0
     assert done.stderr.strip() == "error: Slack rejected SLACK_APP_TOKEN: invalid_auth"
+
+
+class BrokenEngine(SlowEngine):
+    def answer(self, question: str) -> Answer:
+        from index.store import StoreError
+
+        raise StoreError("the store is gone")
+
+
+def test_retrieval_failure_gives_a_short_message_and_the_pool_goes_on(tmp_path):
+    bot = SlackBot(Settings(data_dir=tmp_path, slack_workers=1), BrokenEngine(0), "UBOT")
+    client = Client()
+    bot.ask(client, "C1", "anything?", "U1", thread_ts="1.0")
+    bot.ask(client, "C1", "again?", "U1", thread_ts="2.0")
+    wait_until(lambda: client.texts().count(blocks.ERROR_TEXT) == 2)
+    bot.shutdown()
