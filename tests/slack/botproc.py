@@ -29,8 +29,21 @@ The Riverton city council approved $3.4 million for the Harbor Bridge repairs on
 TIMINGS: list[tuple[str, float, float]] = []
 
 
-def _env(data_dir: Path, hostile: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
+NETGUARD = ROOT / "tests" / "netguard"  # blocks any connection off loopback: no real Slack
+
+
+def base_env() -> dict[str, str]:
+    """This environment without Slack or newsbot settings, with the network guard loaded."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
+    if NETGUARD.is_dir():
+        env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), env.get("PYTHONPATH", "")]).strip(os.pathsep)
+    if os.environ.get("NEWSBOT_MODELS_DIR"):
+        env["NEWSBOT_MODELS_DIR"] = os.environ["NEWSBOT_MODELS_DIR"]
+    return env
+
+
+def _env(data_dir: Path, hostile: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
+    env = base_env()
     env.update(
         NEWSBOT_DATA_DIR=str(data_dir),
         NEWSBOT_LLM="none",

@@ -3,13 +3,12 @@ process per bot configuration (module-scoped: starting one costs a few seconds).
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, start_bot, stop_bot
+from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, base_env, start_bot, stop_bot
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +18,7 @@ def seeded(tmp_path_factory) -> Path:
     (base / "hostile").mkdir()
     (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
     data_dir = base / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
-    env["NEWSBOT_DATA_DIR"] = str(data_dir)
+    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir))
     subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
                    env=env, cwd=base, check=True, capture_output=True, timeout=300)
     return data_dir

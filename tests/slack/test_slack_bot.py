@@ -313,13 +313,9 @@ def test_failing_llm_gives_a_short_message_and_the_bot_keeps_serving(failing_bot
 
 
 @pytest.fixture(scope="module")
-def llm_bot(tmp_path_factory, seeded):
-    from bot.llm.pull import model_file
-    from index.settings import Settings
-
-    if not model_file(Settings().models_dir, "smollm2-135m").exists():
-        pytest.skip("smollm2-135m is not pulled (`newsbot models pull smollm2-135m`)")
-    bot = start_bot(tmp_path_factory, seeded, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL="smollm2-135m")
+def llm_bot(tmp_path_factory, seeded, test_model):
+    """SmolLM2-135M (the `test_model` fixture pulls it once if missing)."""
+    bot = start_bot(tmp_path_factory, seeded, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=str(test_model))
     yield bot
     stop_bot(bot)
 

@@ -15,7 +15,7 @@ from bot.slack import blocks
 from bot.slack.followup import standalone_question
 from bot.slack.mrkdwn import escape, link, safe_url
 from bot.slack.runtime import SlackBot
-from botproc import NEWSBOT
+from botproc import NEWSBOT, base_env
 from fake_slack import FakeSlack
 from index.settings import Settings
 
@@ -136,10 +136,7 @@ def test_allowed_channels(tmp_path):
 
 
 def _serve(env: dict, *args: str) -> subprocess.CompletedProcess:
-    import os
-
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
-    return subprocess.run([NEWSBOT, "serve", *args], env=dict(base, **env), capture_output=True,
+    return subprocess.run([NEWSBOT, "serve", *args], env=dict(base_env(), **env), capture_output=True,
                           text=True, timeout=120)
 
 
@@ -196,3 +193,10 @@ def test_retrieval_failure_gives_a_short_message_and_the_pool_goes_on(tmp_path):
     bot.ask(client, "C1", "again?", "U1", thread_ts="2.0")
     wait_until(lambda: client.texts().count(blocks.ERROR_TEXT) == 2)
     bot.shutdown()
+
+
+def test_unreachable_slack_is_one_line():
+    """Without SLACK_API_URL the bot goes to slack.com, which the test harness blocks."""
+    done = _serve({"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xapp-1-2"})
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("error: cannot reach Slack at https://slack.com/api/")
