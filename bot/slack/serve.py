@@ -85,7 +85,7 @@ def connect_client(settings: Settings, bot_token: str, app_token: str | None = N
     return client, auth.data
 
 
-def build_app(settings: Settings, client: WebClient, auth: dict, signing_secret: str | None, bot) -> App:
+def build_app(client: WebClient, signing_secret: str | None, bot) -> App:
     """The Bolt app with the retry guard and all listeners registered."""
     from bot.slack.listeners import register
 
@@ -131,7 +131,7 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     started = time.perf_counter()
     bot.warm_up()
     log.info("warmed up in %.1f s", time.perf_counter() - started)
-    app = build_app(settings, client, auth, signing_secret if http else None, bot)
+    app = build_app(client, signing_secret if http else None, bot)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

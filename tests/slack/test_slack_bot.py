@@ -10,7 +10,6 @@ import pytest
 
 from botproc import ADMIN, post, record_timing, start_bot, stop_bot
 from fake_slack import (
-    BOT_ID,
     BOT_USER,
     FakeSlack,
     block_action,

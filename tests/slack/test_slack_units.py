@@ -3,9 +3,7 @@ follow-up rewrite, the queued notice, the answer timeout and the configuration e
 
 from __future__ import annotations
 
-import json
 import subprocess
-import threading
 import time
 
 import pytest
