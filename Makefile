@@ -24,9 +24,14 @@ demo: $(STAMP) models
 	$(BIN)/newsbot ingest seeds
 	$(BIN)/newsbot ask "$(QUESTION)"
 
+# Two passes: everything on the embedded store, then the store/ingest/answer/Slack
+# integration tests again against a `chroma run` server on loopback.
+SERVER_TESTS := tests/test_skeleton.py tests/test_retrieval.py tests/test_server_mode.py tests/ingest/test_ingest_index.py tests/slack/test_slack_bot.py
+
 test: $(STAMP)
 	$(BIN)/newsbot models pull smollm2-135m
 	$(BIN)/python -m pytest -q
+	tests/with_chroma_server.sh $(BIN)/python -m pytest -q $(SERVER_TESTS)
 
 clean:
 	rm -rf .newsbot $(VENV)

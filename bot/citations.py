@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.sentences import markers_in, numbers_in, split_sentences, strip_markers
+from bot.sentences import attach_markers, markers_in, numbers_in, split_sentences, strip_markers
 from bot.support import SourceText, Support, support_of
 from index.embedding import encode
 
@@ -77,16 +77,8 @@ def check_citations(
             if n not in used:
                 used.append(n)
     renumber = {n: i for i, n in enumerate(used, 1)}
-    parts = []
-    for sentence in checked:
-        marks = "".join(f"[{renumber[n]}]" for n in sentence.sources)
-        body = sentence.text
-        if body and body[-1] in ".!?":
-            parts.append(f"{body[:-1]} {marks}{body[-1]}")
-        else:
-            parts.append(f"{body} {marks}")
     return CheckedAnswer(
-        text=" ".join(parts),
+        text=" ".join(attach_markers(c.text, [renumber[n] for n in c.sources]) for c in checked),
         used=used,
         quotes={n: q for n, (_, q) in quotes.items()},
         verified={n: True for n in used},

@@ -178,6 +178,30 @@ def ask(
         print(answer_text(result))
 
 
+@app.command("eval")
+def evaluate(
+    dataset: Path = typer.Argument(..., help="Folder with articles.jsonl and questions.jsonl."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="LLM backend for the answers."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a markdown report here."),
+):
+    """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
+    from bot.evaluation.runner import markdown_report, run_eval
+
+    if not (dataset / "questions.jsonl").is_file() or not (dataset / "articles.jsonl").is_file():
+        _fail(f"{dataset} must hold articles.jsonl and questions.jsonl")
+    try:
+        result = run_eval(dataset, get_settings(), limit=limit, backend=backend,
+                          log=lambda m: err.print(m, highlight=False))
+    except StoreError as exc:
+        _fail(str(exc))
+    table = markdown_report(result)
+    if report:
+        report.write_text(table + "\n")
+    print(json.dumps(result, ensure_ascii=False) if as_json else table)
+
+
 @app.command()
 def serve(
     http: bool = typer.Option(False, "--http", help="Serve the Events API over HTTP instead of Socket Mode."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.sentences import attach_markers
 from bot.support import SourceText
 from index.embedding import encode
 
@@ -51,7 +52,7 @@ def extractive_answer(
         if n not in used:
             used.append(n)
     renumber = {n: i for i, n in enumerate(used, 1)}
-    text = " ".join(f"{sentence} [{renumber[n]}]" for n, sentence in picked)
+    text = " ".join(attach_markers(sentence, [renumber[n]]) for n, sentence in picked)
     quotes: dict[int, str] = {}
     for n, sentence in picked:
         quotes.setdefault(n, sentence)

@@ -67,3 +67,12 @@ def strip_markers(sentence: str) -> str:
 def numbers_in(text: str) -> set[str]:
     """Numbers as written, normalised ($5.2 → 5.2, 1,000 → 1000) for support checks."""
     return {n.strip("$%").replace(",", "") for n in NUMBER.findall(text) if any(c.isdigit() for c in n)}
+
+
+def attach_markers(sentence: str, numbers: list[int]) -> str:
+    """`Text.` + [1, 2] → `Text [1][2].` (markers before the sentence's final stop)."""
+    marks = "".join(f"[{n}]" for n in numbers)
+    sentence = sentence.rstrip()
+    if sentence and sentence[-1] in ".!?":
+        return f"{sentence[:-1]} {marks}{sentence[-1]}"
+    return f"{sentence} {marks}"

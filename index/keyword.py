@@ -21,6 +21,7 @@ import numpy as np
 from index.store import Store
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 PAGE = 5000
 
 

@@ -47,14 +47,18 @@ class Hit:
         )
 
 
-def vector_search(store: Store, question: str, n: int, where: dict | None = None) -> list[Hit]:
+def query_vector(store: Store, question: str) -> np.ndarray:
+    return np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
+
+
+def vector_search(store: Store, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
     """Nearest chunks by cosine similarity (Chroma's cosine distance is 1 - similarity)."""
-    if store.count() == 0:
+    count = store.count()
+    if count == 0:
         return []
-    query_vector = get_embed_model(store.settings.embed_backend).get_query_embedding(question)
     result = store.collection.query(
-        query_embeddings=[query_vector],
-        n_results=min(n, store.count()),
+        query_embeddings=[vector.tolist()],
+        n_results=min(n, count),
         where=where,
         include=["documents", "metadatas", "distances"],
     )
@@ -136,12 +140,11 @@ def keyword_search(store: Store, question: str, n: int, window: Window) -> list[
     return [Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0) for h in hits]
 
 
-def _cosines(store: Store, question: str, hits: list[Hit]) -> None:
+def _cosines(store: Store, vector: np.ndarray, hits: list[Hit]) -> None:
     """Fill in the cosine similarity of keyword-only hits (it gates relevance)."""
     missing = [h for h in hits if h.score == 0.0]
     if not missing:
         return
-    vector = np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
     got = store.collection.get(ids=[h.chunk_id for h in missing], include=["embeddings"])
     by_id = dict(zip(got["ids"], got["embeddings"]))
     for hit in missing:
@@ -192,15 +195,16 @@ def retrieve(
     settings = store.settings
     window = window or Window()
     rankings = []
+    vector = query_vector(store, question)
     if method in ("hybrid", "vector"):
-        rankings.append(vector_search(store, question, n=CANDIDATES, where=window.where()))
+        rankings.append(vector_search(store, vector, n=CANDIDATES, where=window.where()))
     if method in ("hybrid", "keyword"):
         rankings.append(keyword_search(store, question, n=CANDIDATES, window=window))
     if method == "vector":
         ranked = rankings[0]
     else:
         ranked = fuse(rankings, window, settings.recency_days)
-        _cosines(store, question, ranked[: k * 4])
+        _cosines(store, vector, ranked[: k * 4])
     return group_by_article(cap_per_article(ranked, settings.max_chunks_per_article, k))
 
 

@@ -3,6 +3,7 @@ small real llama.cpp model (SmolLM2-135M) that the LLM tests use."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -19,12 +20,34 @@ NETGUARD = Path(__file__).resolve().parent / "netguard"
 TEST_MODEL = "smollm2-135m"
 
 
+# Set by `make test` for its second pass, against a `chroma run` server on loopback.
+SERVER_URL = os.environ.get("NEWSBOT_TEST_CHROMA_URL") or None
+
+
+def store_env(data_dir: Path) -> dict[str, str]:
+    """In server mode, the server's URL and a collection of this data dir's own, so that
+    tests sharing one Chroma server never see each other's articles."""
+    if not SERVER_URL:
+        return {}
+    digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
+    return {"NEWSBOT_CHROMA_URL": SERVER_URL, "NEWSBOT_COLLECTION": f"t-{digest}"}
+
+
+def make_settings(data_dir: Path, **fields):
+    """In-process settings for a test: no `.env`, the store of this pass (embedded/server)."""
+    from index.settings import Settings
+
+    store = {k.removeprefix("NEWSBOT_").lower(): v for k, v in store_env(data_dir).items()}
+    return Settings(_env_file=None, data_dir=data_dir, **{**store, **fields})
+
+
 def newsbot_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a `newsbot` subprocess: its own data dir, the network blocked."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
     env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), env.get("PYTHONPATH", "")]).strip(os.pathsep)
     env["NEWSBOT_DATA_DIR"] = str(data_dir)
     env["NEWSBOT_MODELS_DIR"] = str(models_dir())
+    env.update(store_env(data_dir))
     env.update(extra)
     return env
 
@@ -47,7 +70,7 @@ def ask_json(question: str, data_dir: Path, **extra: str) -> dict:
 def models_dir() -> Path:
     from index.settings import Settings
 
-    return Path(os.environ.get("NEWSBOT_MODELS_DIR") or Settings().models_dir)
+    return Path(os.environ.get("NEWSBOT_MODELS_DIR") or Settings(_env_file=None).models_dir)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import pytest
 from bot.answer import AnswerEngine
 from bot.llm import LLMError, get_llm
 from index.settings import Settings
+from tests.conftest import make_settings
 
 WAIVERS = "How much money in waivers have Mexican programs received?"
 REPLY = "Mexican programs have received $5.2 million in waivers [1]."
@@ -64,7 +65,7 @@ def _closed_port_url() -> str:
 
 
 def _settings(seeded_dir, **kw) -> Settings:
-    return Settings(data_dir=seeded_dir, **kw)
+    return make_settings(seeded_dir, **kw)
 
 
 def test_ollama_backend_request_and_answer(seeded_dir, ollama_server):

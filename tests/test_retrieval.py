@@ -9,9 +9,9 @@ import pytest
 
 from bot.time_window import relative_range, window_for
 from index.retrieval import retrieve
-from index.settings import Settings
 from index.store import open_store
 from ingest.run import ingest_paths
+from tests.conftest import make_settings
 
 DOCS = {
     # Only a keyword search finds this one: a rare code name, no semantic cue.
@@ -32,7 +32,7 @@ def store(tmp_path_factory):
     root = tmp_path_factory.mktemp("articles")
     for name, (title, created, body) in DOCS.items():
         (root / name).write_text(f"{title}\n\n{created}\n\n{body}\n")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), llm="none")
+    settings = make_settings(tmp_path_factory.mktemp("data"), llm="none")
     report = ingest_paths([root], settings)
     assert report.added == len(DOCS)
     return open_store(settings)

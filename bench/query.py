@@ -1,0 +1,149 @@
+"""Retrieval latency (no LLM) at 10k and 100k chunks, embedded and server, against the
+floor: the query's embedding plus a bare Chroma `query` on the same collection.
+
+    python bench/query.py [--sizes 10000,100000] [--modes embedded,server] [--queries 50]
+
+The chunks are the real chunks of the eval corpus (ingest it once with `newsbot eval`),
+copied with slightly perturbed vectors up to the target size, so that the collection and
+the keyword index have the size and shape of a real archive. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from index.embedding import get_embed_model  # noqa: E402
+from index.retrieval import Window, retrieve  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.store import open_store  # noqa: E402
+
+QUESTIONS = ROOT.parent / "shared" / "eval" / "realtimeqa-dev" / "questions.jsonl"
+
+
+def source_chunks(eval_dir: Path):
+    settings = Settings(_env_file=None, data_dir=eval_dir, collection=f"eval-{eval_dir.name}")
+    col = open_store(settings).collection
+    got = col.get(include=["documents", "metadatas", "embeddings"])
+    return got["ids"], got["documents"], got["metadatas"], np.asarray(got["embeddings"], dtype=np.float32)
+
+
+def fill(store, size: int, ids, docs, metas, vecs) -> None:
+    rng = np.random.default_rng(0)
+    batch = 2000
+    written = 0
+    copy = 0
+    while written < size:
+        for start in range(0, len(ids), batch):
+            n = min(batch, len(ids) - start, size - written)
+            if n <= 0:
+                break
+            v = vecs[start : start + n]
+            if copy:
+                v = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
+                v /= np.linalg.norm(v, axis=1, keepdims=True)
+            new_ids = [f"{i}~{copy}" for i in ids[start : start + n]]
+            new_metas = [{**m, "article_id": f"{m['article_id']}~{copy}"} for m in metas[start : start + n]]
+            store.collection.add(ids=new_ids, documents=docs[start : start + n], metadatas=new_metas, embeddings=v.tolist())
+            written += n
+        copy += 1
+    store.bump_revision()
+
+
+def percentiles(values):
+    values = sorted(values)
+    return values[len(values) // 2], values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def measure(store, questions, k=5):
+    model = get_embed_model()
+    window = Window()
+    retrieve(store, questions[0], k, window=window)  # warm: model, keyword index
+    project, floor = [], []
+    for q in questions:
+        t = time.perf_counter()
+        retrieve(store, q, k, window=window)
+        project.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        vector = model.get_query_embedding(q)
+        store.collection.query(query_embeddings=[vector], n_results=k * 4, include=["documents", "metadatas", "distances"])
+        floor.append((time.perf_counter() - t) * 1000)
+    return percentiles(project), percentiles(floor)
+
+
+def start_server(path: Path):
+    import socket
+    import urllib.request
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(60):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
+            return proc, f"http://127.0.0.1:{port}"
+        except Exception:
+            time.sleep(1)
+    proc.kill()
+    raise RuntimeError("chroma run did not start")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--eval-dir", type=Path, default=None, help="data dir of the ingested eval corpus")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--modes", default="embedded,server")
+    parser.add_argument("--queries", type=int, default=50)
+    args = parser.parse_args()
+    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob("*"), None)
+    if eval_dir is None:
+        sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
+    questions = [json.loads(l)["question"] for l in open(QUESTIONS)][: args.queries]
+    ids, docs, metas, vecs = source_chunks(eval_dir)
+    print(f"source: {len(ids)} real chunks from {eval_dir}")
+    rows = []
+    for mode in args.modes.split(","):
+        for size in [int(s) for s in args.sizes.split(",")]:
+            tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
+            proc = None
+            try:
+                fields = {"data_dir": tmp / "data", "collection": "bench"}
+                if mode == "server":
+                    proc, url = start_server(tmp / "server")
+                    fields["chroma_url"] = url
+                store = open_store(Settings(_env_file=None, **fields))
+                t = time.perf_counter()
+                fill(store, size, ids, docs, metas, vecs)
+                load_s = time.perf_counter() - t
+                (p50, p95), (f50, f95) = measure(store, questions)
+                rows.append((mode, size, p50, p95, f50, f95, load_s))
+                print(f"{mode:8} {size:>7} chunks: project p50 {p50:.1f} ms p95 {p95:.1f} ms | floor p50 {f50:.1f} ms p95 {f95:.1f} ms | ratio p50 {p50 / f50:.2f}x")
+            finally:
+                if proc:
+                    proc.terminate()
+                    proc.wait()
+                shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print("| store | chunks | retrieval p50 ms | p95 ms | floor p50 ms | floor p95 ms | p50 ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for mode, size, p50, p95, f50, f95, _ in rows:
+        print(f"| {mode} | {size:,} | {p50:.1f} | {p95:.1f} | {f50:.1f} | {f95:.1f} | {p50 / f50:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
