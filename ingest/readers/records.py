@@ -73,18 +73,42 @@ def _collect(records, path: Path, ctx, label) -> list[Article]:
 
 
 def read_jsonl(path: Path, ctx) -> list[Article]:
+    """Streamed line by line: NEWSBOT_MAX_ARTICLE_BYTES caps each record, not the file (an
+    export of thousands of articles is bigger than any one article)."""
     from ingest.readers import UnreadableInput
 
-    text = decode_bytes(read_bytes(path, ctx.max_bytes))
+    try:
+        if path.is_dir():
+            raise UnreadableInput("is a folder, not a file")
+        handle = open(path, "rb")
+    except PermissionError as exc:
+        raise UnreadableInput(f"cannot read: permission denied ({exc.strerror})") from exc
+    except OSError as exc:
+        raise UnreadableInput(f"cannot read: {exc.strerror or exc}") from exc
     records = []
-    for n, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append((n, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            ctx.skip(f"{path}:{n}", f"line {n}: broken JSON ({exc.msg} at column {exc.colno})")
-    if not records:
+    with handle:
+        head = handle.read(8192)
+        if not head.strip():
+            raise UnreadableInput("file is empty")
+        if b"\x00" in head:
+            raise UnreadableInput("binary file (contains NUL bytes), not text")
+        handle.seek(0)
+        for n, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            if ctx.max_bytes is not None and len(raw) > ctx.max_bytes:
+                ctx.skip(f"{path}:{n}", f"line {n}: record is {len(raw):,} bytes, over the "
+                         f"NEWSBOT_MAX_ARTICLE_BYTES cap of {ctx.max_bytes:,}")
+                continue
+            try:
+                line = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                line = decode_bytes(raw)
+            try:
+                records.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                ctx.skip(f"{path}:{n}", f"line {n}: broken JSON ({exc.msg} at column {exc.colno})")
+    if not records and not ctx.skipped:
         raise UnreadableInput("no JSON records in the file")
     return _collect(records, path, ctx, lambda n: f"line {n}")
 
