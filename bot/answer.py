@@ -37,6 +37,7 @@ class Citation:
     chunk_id: str
     quote: str
     verified: bool = True
+    also_at: list[str] = field(default_factory=list)  # the same article elsewhere (duplicates)
 
 
 @dataclass
@@ -145,6 +146,7 @@ def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:
         chunk_id=hit.chunk_for(quote),
         quote=quote,
         verified=verified,
+        also_at=list(hit.also_at or []),
     )
 
 

@@ -31,14 +31,13 @@ def relative_range(question: str, as_of: date) -> tuple[date | None, date | None
         return day, day
     if re.search(r"\btoday\b", q):
         return as_of, as_of
-    if "last week" in q or "past week" in q:
-        return as_of - timedelta(days=7), as_of
-    if "this week" in q:
-        return as_of - timedelta(days=as_of.weekday()), as_of
-    if "last month" in q or "past month" in q:
-        return as_of - timedelta(days=31), as_of
-    if "this month" in q:
-        return as_of.replace(day=1), as_of
+    # "this week" in news speech means the last few days, not since Monday (a quiz asked
+    # on a Thursday about "this week" means Sunday's story too): a 7-day span, plus one
+    # day of slack for publication times and time zones. Likewise for months.
+    if re.search(r"\b(this|last|past) week\b", q):
+        return as_of - timedelta(days=8), as_of
+    if re.search(r"\b(this|last|past) month\b", q):
+        return as_of - timedelta(days=32), as_of
     if "last year" in q or "past year" in q:
         return as_of - timedelta(days=366), as_of
     match = _MONTH_YEAR.search(question)

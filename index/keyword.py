@@ -165,5 +165,5 @@ class KeywordIndex:
 
 def _slim(meta: dict) -> dict:
     """Only the metadata a Hit needs (llama-index's _node_content is large)."""
-    keep = ("article_id", "title", "published", "published_day", "url", "source_path")
+    keep = ("article_id", "title", "published", "published_day", "url", "source_path", "also_at")
     return {k: meta.get(k) for k in keep}

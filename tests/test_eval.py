@@ -25,7 +25,7 @@ ARTICLES = [
 ]
 QUESTIONS = [
     ("Which town was threatened by lava from the volcano?", ["Grindavik", "Reykjavik", "Oslo"], "Grindavik", 0),
-    ("Who won the rapid chess championship?", ["Magnus Carlsen", "Fabiano Caruana", "Ding Liren"], "Magnus Carlsen", 1),
+    ("Who won the rapid chess championship?", ["Magnus Carlsen", "Hikaru Nakamura", "Ding Liren"], "Magnus Carlsen", 1),
     ("At what level did the central bank keep its interest rate?", ["4.5 percent", "3 percent", "5 percent"], "4.5 percent", 2),
     ("How many homes did the river flood damage?", ["300", "3,000", "30"], "300", 3),
     ("How many satellites did the reusable rocket carry?", ["40", "60", "20"], "40", 4),
@@ -74,10 +74,12 @@ def test_eval_on_a_tiny_dataset(tmp_path):
 
 def test_metric_functions():
     gold = {normalise_url("https://www.cnn.com/a/b/")}
-    ranked = ["http://other", "http://cnn.com/a/b", "x"]
+    ranked = [["http://other"], ["http://x", "http://cnn.com/a/b"], ["x"]]
     assert hit_at(ranked, gold, 1) == 0.0 and hit_at(ranked, gold, 5) == 1.0
     assert reciprocal_rank(ranked, gold) == 0.5
     assert answer_correct("It was “Squid Game” [1].", "“Squid Game”", ["“Friends”", "“Squid Game”"])
     assert not answer_correct("Squid Game or Friends", "Squid Game", ["Friends", "Squid Game"])
     assert not answer_correct("Europeans", "Europe", ["Europe", "Asia"])
+    assert answer_correct("kept at 4.5 percent [1]", "4.5 percent", ["4.5 percent", "5 percent"])
+    assert not answer_correct("about 5 percent", "4.5 percent", ["4.5 percent", "5 percent"])
     assert percentile([1, 2, 3, 4, 5], 50) == 3

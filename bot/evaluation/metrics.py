@@ -15,15 +15,23 @@ def normalise_url(url: str | None) -> str:
     return url.split("#")[0].rstrip("/")
 
 
-def hit_at(ranked_urls: list[str], gold: set[str], k: int) -> float:
-    return 1.0 if any(normalise_url(u) in gold for u in ranked_urls[:k]) else 0.0
+def is_gold(urls: list[str], gold: set[str]) -> bool:
+    """An article is gold when its url, or the url of a duplicate stored with it, is."""
+    return any(normalise_url(u) in gold for u in urls)
 
 
-def reciprocal_rank(ranked_urls: list[str], gold: set[str], k: int = 10) -> float:
-    for rank, url in enumerate(ranked_urls[:k], 1):
-        if normalise_url(url) in gold:
-            return 1.0 / rank
-    return 0.0
+def gold_rank(ranked: list[list[str]], gold: set[str], k: int = 10) -> int | None:
+    """1-based rank of the first gold article among the top `k` (each a list of urls)."""
+    return next((rank for rank, urls in enumerate(ranked[:k], 1) if is_gold(urls, gold)), None)
+
+
+def hit_at(ranked: list[list[str]], gold: set[str], k: int) -> float:
+    return 1.0 if gold_rank(ranked, gold, k) else 0.0
+
+
+def reciprocal_rank(ranked: list[list[str]], gold: set[str], k: int = 10) -> float:
+    rank = gold_rank(ranked, gold, k)
+    return 1.0 / rank if rank else 0.0
 
 
 def normalise_text(text: str) -> str:
@@ -36,7 +44,10 @@ def _contains(haystack: str, needle: str) -> bool:
     needle = normalise_text(needle).strip(" .,")
     if not needle:
         return False
-    return re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", haystack) is not None
+    # "5 percent" must not match inside "4.5 percent": numbers keep their decimals.
+    before = r"(?<![\w.,])" if needle[0].isdigit() else r"(?<!\w)"
+    after = r"(?![\w]|[.,]\d)"
+    return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
 def answer_correct(answer: str, right: str, choices: list[str]) -> bool:

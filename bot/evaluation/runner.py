@@ -12,7 +12,9 @@ from pathlib import Path
 
 from bot.evaluation.metrics import (
     answer_correct,
+    gold_rank,
     hit_at,
+    is_gold,
     normalise_url,
     percentile,
     reciprocal_rank,
@@ -116,14 +118,14 @@ def baseline_retriever(store):
     return index.as_retriever(similarity_top_k=40)
 
 
-def baseline_urls(retriever, question: str, k: int = 10) -> list[str]:
-    """Distinct article urls in the baseline's chunk ranking, top `k`."""
-    urls: list[str] = []
+def baseline_urls(retriever, question: str, k: int = 10) -> list[list[str]]:
+    """Distinct articles in the baseline's chunk ranking, top `k`, as their urls."""
+    ranked: dict[str, list[str]] = {}
     for scored in retriever.retrieve(question):
-        url = scored.node.metadata.get("url") or ""
-        if url not in urls:
-            urls.append(url)
-    return urls[:k]
+        meta = scored.node.metadata
+        also = [a for a in str(meta.get("also_at") or "").split(" | ") if a]
+        ranked.setdefault(meta.get("article_id", ""), [meta.get("url") or "", *also])
+    return list(ranked.values())[:k]
 
 
 def load_questions(dataset: Path, limit: int | None) -> list[dict]:
@@ -164,20 +166,19 @@ def run_eval(
             if method == "vector":
                 urls = baseline_urls(baseline, q["question"])
             else:
-                urls = [h.url or "" for h in retrieve(store, q["question"], 10, window=window, method=method)]
+                hits = retrieve(store, q["question"], 10, window=window, method=method)
+                urls = [[h.url or "", *(h.also_at or [])] for h in hits]
             results[method].latencies.append((time.perf_counter() - started) * 1000)
             for attr, k in (("hits1", 1), ("hits5", 5), ("hits10", 10)):
                 getattr(results[method], attr).append(hit_at(urls, gold, k))
             results[method].rr.append(reciprocal_rank(urls, gold))
-            row[f"{method}_rank"] = next(
-                (r for r, u in enumerate(urls, 1) if normalise_url(u) in gold), None
-            )
+            row[f"{method}_rank"] = gold_rank(urls, gold)
         result = engine.answer(q["question"], as_of=as_of)
         correct = answer_correct(result.answer, q["answer"], q.get("choices", []))
         answers.correct.append(1.0 if correct else 0.0)
         answers.refused += int(result.refused)
         answers.citations += len(result.citations)
-        answers.gold_citations += sum(1 for c in result.citations if normalise_url(c.url) in gold)
+        answers.gold_citations += sum(1 for c in result.citations if is_gold([c.url or "", *c.also_at], gold))
         answers.invalid_markers += result.invalid_markers
         answers.latencies.append(result.timings["total_ms"])
         row.update(answer=result.answer, correct=correct, expected=q["answer"])

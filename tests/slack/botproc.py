@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.conftest import store_env  # the server pass shares one Chroma collection per index
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
@@ -88,7 +89,7 @@ def start_bot(tmp_path_factory, seeded: Path, http: bool = False, **extra: str) 
     data_dir = base / "data"
     shutil.copytree(seeded, data_dir)
     fake = FakeSlack().start()
-    env = _env(data_dir, seeded.parent / "hostile", fake, **extra)
+    env = _env(data_dir, seeded.parent / "hostile", fake, **{**store_env(seeded), **extra})
     args = [NEWSBOT, "-v", "serve"]
     port = None
     if http:

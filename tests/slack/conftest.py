@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, base_env, start_bot, stop_bot
+from tests.conftest import store_env
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,7 @@ def seeded(tmp_path_factory) -> Path:
     (base / "hostile").mkdir()
     (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
     data_dir = base / "data"
-    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir))
+    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir), **store_env(data_dir))
     subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
                    env=env, cwd=base, check=True, capture_output=True, timeout=300)
     return data_dir
