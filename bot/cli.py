@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -154,6 +155,9 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     backend: Optional[str] = typer.Option(None, "--backend", help="local, none, ollama or openai."),
     stream: bool = typer.Option(False, "--stream", help="Print the model's tokens as they come."),
+    as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="Ask as of this day (default today)."),
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only articles published on or after."),
+    until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Only articles published on or before."),
 ):
     """Answer a question from the indexed articles, with numbered citations."""
     from bot.answer import AnswerEngine
@@ -167,7 +171,10 @@ def ask(
             sys.stderr.write(piece)
             sys.stderr.flush()
     try:
-        result = engine.answer(question, k=k, on_token=on_token)
+        result = engine.answer(
+            question, k=k, on_token=on_token,
+            as_of=as_of and as_of.date(), since=since and since.date(), until=until and until.date(),
+        )
     except (StoreError, LLMError) as exc:
         _fail(str(exc))
     if on_token:

@@ -136,6 +136,11 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    if settings.watch:
+        # The re-index watcher runs in this process, so the embedded store keeps one writer.
+        from ingest.watch import start_watcher
+
+        start_watcher(settings, stop, on_report=lambda r: log.info("watch: %s", r.summary()))
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
     if http:
         from bot.slack.http_server import SlackHTTPServer
