@@ -41,7 +41,7 @@ def main():
     kw_scores = {}
     for q in questions:
         window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))
-        vec = vector_search(store, query_vector(store, q["question"]), args.candidates, window.where())
+        vec = vector_search(store, query_vector(store, q["question"]), args.candidates, window)
         kw_raw = keyword_index(store).search(q["question"], args.candidates, window.min_day, window.max_day)
         kw = [Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0) for h in kw_raw]
         kw_scores[id(kw)] = [h.score for h in kw_raw]

@@ -17,6 +17,7 @@ from bot.extractive import extractive_answer
 from bot.llm import LLMError, get_llm
 from bot.llm.base import OnToken
 from bot.prompt import REFUSAL, build_messages, is_refusal
+from bot.sentences import markers_in
 from bot.support import prepare_sources
 from bot.time_window import window_for
 from index.retrieval import Hit, retrieve
@@ -49,7 +50,13 @@ class Answer:
     backend: str
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
-    invalid_markers: int = 0
+    removed_markers: int = 0  # the model's markers that pointed to no listed source
+
+    @property
+    def invalid_markers(self) -> int:
+        """Markers in the final answer that point to no citation (0 by construction)."""
+        listed = {c.n for c in self.citations}
+        return sum(1 for n in markers_in(self.answer) if n not in listed)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -123,7 +130,7 @@ class AnswerEngine:
                     ]
                     return Answer(
                         question, checked.text, False, citations, backend,
-                        invalid_markers=checked.invalid_markers,
+                        removed_markers=checked.invalid_markers,
                     )
                 if is_refusal(raw):
                     return Answer(question, REFUSAL, True, [], backend)

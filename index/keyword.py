@@ -1,4 +1,5 @@
-"""BM25 keyword search over the chunks (bm25s, English stemming and stop words).
+"""BM25 keyword search over the chunks (bm25s, English stemming and stop words), and the
+in-memory table of chunk texts and metadata that both searches read their hits from.
 
 The keyword index is derived data: it is rebuilt from the chunks in Chroma whenever the
 collection's revision changes (every ingest, re-index and prune bumps it), and cached on
@@ -55,6 +56,8 @@ class KeywordIndex:
         self._ids: list[str] = []
         self._texts: list[str] = []
         self._metas: list[dict] = []
+        self._row: dict[str, int] = {}
+        self._days = np.zeros(0, dtype=np.int64)
         self._lock = threading.Lock()
 
     @property
@@ -70,7 +73,25 @@ class KeywordIndex:
                 return
             if not self._load(revision):
                 self._build(revision)
+            self._row = {cid: i for i, cid in enumerate(self._ids)}
+            self._days = np.array([int(m.get("published_day", -1)) for m in self._metas], dtype=np.int64)
             self.revision = revision
+
+    def day_of(self, chunk_id: str) -> int:
+        row = self._row.get(chunk_id)
+        return -1 if row is None else int(self._days[row])
+
+    def excludes_any(self, min_day: int | None, max_day: int | None) -> bool:
+        """Whether a date window leaves out any chunk (chunks without a date are kept)."""
+        dated = self._days[self._days >= 0]
+        if not len(dated):
+            return False
+        return (min_day is not None and dated.min() < min_day) or (max_day is not None and dated.max() > max_day)
+
+    def chunk(self, chunk_id: str) -> tuple[str, dict] | None:
+        """Text and metadata of a chunk from the in-memory table (no Chroma round trip)."""
+        row = self._row.get(chunk_id)
+        return None if row is None else (self._texts[row], self._metas[row])
 
     def _fetch_all(self) -> tuple[list[str], list[str], list[dict]]:
         ids, texts, metas = [], [], []
@@ -145,7 +166,7 @@ class KeywordIndex:
             return []
         mask = None
         if min_day is not None or max_day is not None:
-            days = np.array([int(m.get("published_day", -1)) for m in self._metas])
+            days = self._days
             mask = np.ones(len(days), dtype=bool)
             if min_day is not None:
                 mask &= days >= min_day

@@ -53,23 +53,49 @@ def query_vector(store: Store, question: str) -> np.ndarray:
     return np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
 
 
-def vector_search(store: Store, vector: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
-    """Nearest chunks by cosine similarity (Chroma's cosine distance is 1 - similarity)."""
+def vector_search(store: Store, vector: np.ndarray, n: int, window: Window | None = None) -> list[Hit]:
+    """Nearest chunks by cosine similarity (Chroma's cosine distance is 1 - similarity),
+    inside the date window.
+
+    Chroma returns ids and distances only; texts and metadata come from the in-memory chunk
+    table (fetching them from Chroma cost 4-20 ms a query, ids alone 1 ms). A date window
+    is applied to over-fetched lists first, because Chroma's metadata-filtered search cost
+    ~70 ms on 27k chunks; the filtered query is the fallback when too few survive."""
     count = store.count()
     if count == 0:
         return []
-    result = store.collection.query(
-        query_embeddings=[vector.tolist()],
-        n_results=min(n, count),
-        where=where,
-        include=["documents", "metadatas", "distances"],
-    )
-    return [
-        Hit.from_chroma(cid, doc, meta, 1.0 - dist)
-        for cid, doc, meta, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+    window = window or Window()
+    table = keyword_index(store)
+    table.ensure_current()
+    filtering = table.excludes_any(window.min_day, window.max_day)
+
+    def query(size: int, where: dict | None):
+        result = store.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(size, count), where=where, include=["distances"]
         )
-    ]
+        return zip(result["ids"][0], result["distances"][0])
+
+    def inside(chunk_id: str) -> bool:
+        day = table.day_of(chunk_id)
+        return day < 0 or (
+            (window.min_day is None or day >= window.min_day) and (window.max_day is None or day <= window.max_day)
+        )
+
+    if not filtering:
+        pairs = list(query(n, None))
+    else:
+        for size in (n * 5, n * 25):  # ids only: 1.5 ms for 200, 7 ms for 1,000 of 27k chunks
+            pairs = [(c, d) for c, d in query(size, None) if inside(c)]
+            if len(pairs) >= n or size >= count:
+                break
+        else:
+            pairs = list(query(n, window.where()))
+    hits = []
+    for chunk_id, distance in pairs[:n]:
+        row = table.chunk(chunk_id)
+        if row is not None:  # written after the table was read: seen from the next revision on
+            hits.append(Hit.from_chroma(chunk_id, row[0], row[1], 1.0 - distance))
+    return hits
 
 
 def group_by_article(hits: list[Hit]) -> list[Hit]:
@@ -212,7 +238,7 @@ def retrieve(
     vector = query_vector(store, question)
     vector_hits = keyword_hits = []
     if method in ("hybrid", "vector"):
-        vector_hits = vector_search(store, vector, n=CANDIDATES, where=window.where())
+        vector_hits = vector_search(store, vector, n=CANDIDATES, window=window)
     if method in ("hybrid", "keyword"):
         keyword_hits = keyword_search(store, question, n=CANDIDATES, window=window)
     if method == "vector":

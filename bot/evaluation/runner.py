@@ -60,6 +60,7 @@ class AnswerResult:
     citations: int = 0
     gold_citations: int = 0
     invalid_markers: int = 0
+    removed_markers: int = 0
     latencies: list[float] = field(default_factory=list)
 
     def summary(self) -> dict:
@@ -71,6 +72,7 @@ class AnswerResult:
             "refused": self.refused,
             "citation_precision": round(self.gold_citations / self.citations, 3) if self.citations else None,
             "invalid_markers": self.invalid_markers,
+            "removed_markers": self.removed_markers,
             "answer_p50_ms": round(percentile(self.latencies, 50), 1),
             "answer_p95_ms": round(percentile(self.latencies, 95), 1),
         }
@@ -180,6 +182,7 @@ def run_eval(
         answers.citations += len(result.citations)
         answers.gold_citations += sum(1 for c in result.citations if is_gold([c.url or "", *c.also_at], gold))
         answers.invalid_markers += result.invalid_markers
+        answers.removed_markers += result.removed_markers
         answers.latencies.append(result.timings["total_ms"])
         row.update(answer=result.answer, correct=correct, expected=q["answer"])
         rows.append(row)
@@ -210,9 +213,9 @@ def markdown_report(report: dict) -> str:
     precision = "n/a" if a["citation_precision"] is None else f"{a['citation_precision']:.3f}"
     lines += [
         "",
-        "| backend | accuracy | refused | citation precision | invalid markers | answer p50 s | answer p95 s |",
+        "| backend | accuracy | refused | citation precision | invalid markers (removed by the checker) | answer p50 s | answer p95 s |",
         "| --- | --- | --- | --- | --- | --- | --- |",
-        f"| {a['backend']} | {a['accuracy']:.3f} | {a['refused']} | {precision} | {a['invalid_markers']} | "
+        f"| {a['backend']} | {a['accuracy']:.3f} | {a['refused']} | {precision} | {a['invalid_markers']} ({a.get('removed_markers', 0)}) | "
         f"{a['answer_p50_ms'] / 1000:.1f} | {a['answer_p95_ms'] / 1000:.1f} |",
     ]
     return "\n".join(lines)
