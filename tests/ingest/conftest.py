@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import make_settings
+
 REPO = Path(__file__).resolve().parents[2]
 SEED_FILE = REPO / "seeds" / "000_ccea5f87600b2e13.txt"
 
@@ -123,9 +125,7 @@ def corpus(tmp_path) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, corpus):
-    from index.settings import Settings
-
-    return Settings(_env_file=None, data_dir=tmp_path / "data", sources=[str(corpus)])
+    return make_settings(tmp_path / "data", sources=[str(corpus)])
 
 
 def stored(settings) -> dict[str, dict]:

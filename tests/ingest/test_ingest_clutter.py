@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SEED_FILE
+from tests.ingest.conftest import SEED_FILE
 from ingest.clutter import clean_text
 from ingest.readers import ReadContext, read_file
 

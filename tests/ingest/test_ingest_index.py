@@ -9,7 +9,8 @@ import shutil
 import subprocess
 import sys
 
-from conftest import CORPUS_ARTICLES, REPO, SEED_FILE, by_title, stored
+from tests.conftest import store_env
+from tests.ingest.conftest import CORPUS_ARTICLES, REPO, SEED_FILE, by_title, stored
 from index.check import check_index
 from ingest.run import ingest_sources
 
@@ -107,7 +108,8 @@ def test_bad_input_is_skipped_by_name_and_the_rest_ingests(settings, corpus):
 
 def _cli(args, settings, **env):
     full = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    full.update({"NEWSBOT_DATA_DIR": str(settings.data_dir), "NEWSBOT_SOURCES": ",".join(settings.sources)}, **env)
+    full.update({"NEWSBOT_DATA_DIR": str(settings.data_dir), "NEWSBOT_SOURCES": ",".join(settings.sources)})
+    full.update({**store_env(settings.data_dir), **env})
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=REPO, env=full,
                           capture_output=True, text=True, timeout=300)
 
@@ -128,7 +130,10 @@ def test_cli_json_exit_codes_check_and_stats(settings, corpus):
     facts = json.loads(_cli(["stats", "--json"], settings).stdout)
     assert facts["articles"] == CORPUS_ARTICLES and facts["chunks"] >= CORPUS_ARTICLES
     assert facts["date_range"] == ["2022-06-01", "2025-01-24"]
-    assert facts["store_mode"] == "embedded" and facts["index_bytes"] > 0
+    if settings.chroma_url:  # the server pass: the server holds the index, not the data dir
+        assert facts["store_mode"] == "server"
+    else:
+        assert facts["store_mode"] == "embedded" and facts["index_bytes"] > 0
     assert facts["embedding_model"].startswith("sentence-transformers/all-MiniLM-L6-v2")
     assert facts["sources"]["tech"] == 1 and facts["sources"]["Valley Herald"] == 2
 

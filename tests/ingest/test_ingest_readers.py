@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS_ARTICLES, HTML_PAGE
+from tests.ingest.conftest import CORPUS_ARTICLES, HTML_PAGE
 from ingest.readers import ReadContext, UnreadableInput, read_file
 from ingest.run import IngestReport, discover
 

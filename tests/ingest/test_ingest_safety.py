@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import REPO, RSS_FEED, stored
+from tests.ingest.conftest import REPO, RSS_FEED, stored
 from index.check import check_index
 from index.settings import Settings
 from index.store import StoreError

@@ -87,7 +87,10 @@ class Bot:
 def start_bot(tmp_path_factory, seeded: Path, http: bool = False, **extra: str) -> Bot:
     base = tmp_path_factory.mktemp("bot")
     data_dir = base / "data"
-    shutil.copytree(seeded, data_dir)
+    if seeded.exists():
+        shutil.copytree(seeded, data_dir)
+    else:  # the server pass: the index lives in the Chroma server, the data dir starts empty
+        data_dir.mkdir(parents=True)
     fake = FakeSlack().start()
     env = _env(data_dir, seeded.parent / "hostile", fake, **{**store_env(seeded), **extra})
     args = [NEWSBOT, "-v", "serve"]

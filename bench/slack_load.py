@@ -1,0 +1,138 @@
+"""Load on the Slack HTTP endpoint of a running bot, and the bot's peak memory.
+
+    python bench/slack_load.py [--questions 50] [--llm none|local] [--model NAME]
+
+Starts a local fake Slack (the test suite's) and a real `newsbot serve --http` on loopback
+over an index of the seeds, sends N signed `app_mention` events at once (N threads,
+loopback only, bounded by count and a deadline), and reports: acks within 3 s, duplicate
+answers, whether the process survived, p50/p95 event → placeholder and → answer, the
+deepest queue seen ("queued" placeholders), and the serve process's peak RSS (VmHWM).
+With `--llm local --model M` the RSS is that of the bot with model M loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "slack")]
+
+from fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, event_callback, mention, sign  # noqa: E402
+
+QUESTION = "How much money in waivers have Mexican programs received?"
+DEADLINE_S = 900
+WORKING = (":mag:", ":hourglass_flowing_sand:")  # the placeholder's prefixes (searching, queued)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--llm", default="none")
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    newsbot = str(Path(sys.executable).with_name("newsbot"))
+    tmp = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
+    env.update(NEWSBOT_DATA_DIR=str(tmp / "data"), NEWSBOT_LLM=args.llm)
+    if args.model:
+        env["NEWSBOT_LLM_MODEL"] = args.model
+    subprocess.run([newsbot, "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True)
+    fake = FakeSlack().start()
+    port = free_port()
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
+    log = open(tmp / "serve.log", "w")
+    proc = subprocess.Popen([newsbot, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        deadline = time.monotonic() + 180
+        while "newsbot: serving" not in (tmp / "serve.log").read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit("serve did not start:\n" + (tmp / "serve.log").read_text())
+            time.sleep(0.2)
+        rss_idle = peak_rss_mb(proc.pid)
+        sent: dict[str, float] = {}
+        acks: list[float] = []
+        statuses: list[int] = []
+
+        def send(i: int) -> None:
+            message = fake.user_message(f"CLOAD{i:03d}", f"<@{BOT_USER}> {QUESTION}")
+            body = json.dumps(event_callback(mention(message)))
+            request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json", **sign(body)})
+            started = time.monotonic()
+            sent[message["channel"]] = started
+            with urllib.request.urlopen(request, timeout=30) as response:
+                statuses.append(response.status)
+            acks.append(time.monotonic() - started)
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(args.questions)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        channels = list(sent)
+
+        def answered(channel):
+            return [c for c in fake.calls_of("chat.update", channel=channel)
+                    if not str(c.args.get("text", "")).startswith(WORKING)]
+
+        end = time.monotonic() + DEADLINE_S
+        while time.monotonic() < end and not all(answered(c) for c in channels):
+            time.sleep(0.2)
+        placeholders, answers, queued, duplicates = [], [], 0, 0
+        for channel in channels:
+            posts = fake.calls_of("chat.postMessage", channel=channel)
+            if posts:
+                placeholders.append(posts[0].at - sent[channel])
+                queued += any("queued" in str(p.args.get("text")).lower() for p in posts)
+            done = answered(channel)
+            if done:
+                answers.append(done[0].at - sent[channel])
+            duplicates += max(0, len(posts) - 1) + max(0, len(done) - 1)
+        alive = proc.poll() is None
+        print(f"questions sent concurrently: {args.questions} (LLM {args.llm}{' ' + args.model if args.model else ''})")
+        print(f"HTTP 200: {statuses.count(200)}/{len(statuses)}; acked within 3 s: {sum(a < 3 for a in acks)}; ack p50 {percentile(acks, 50) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
+        print(f"answered: {len(answers)}/{args.questions}; duplicate posts or answers: {duplicates}; process alive: {alive}")
+        print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
+        print(f"event → answer p50 {percentile(answers, 50):.1f} s p95 {percentile(answers, 95):.1f} s")
+        print(f"told they were queued: {queued} (pool NEWSBOT_SLACK_WORKERS=2)")
+        print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        fake.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
