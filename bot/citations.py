@@ -18,6 +18,8 @@ from index.embedding import encode
 # the source counts as supporting it. Paraphrases of a source sentence score 0.6-0.9,
 # sentences on the same topic without the fact 0.3-0.5 (measured on the seed and eval set).
 SUPPORT_THRESHOLD = 0.55
+# Support scores this close count as a tie, broken by retrieval rank.
+TIE_MARGIN = 0.05
 
 
 @dataclass
@@ -63,7 +65,10 @@ def check_citations(
         if not ok:
             candidates = [n for n, s in support.items() if _supports(s, threshold)]
             if candidates:
-                ok = [max(candidates, key=lambda n: support[n].score)]
+                # Several articles on one event often support a sentence about equally:
+                # cite the best-ranked source among those within a small margin of the best.
+                best = max(support[n].score for n in candidates)
+                ok = [min(n for n in candidates if support[n].score >= best - TIE_MARGIN)]
         if not ok:
             dropped.append(text)
             continue

@@ -69,3 +69,10 @@ def test_number_missing_from_cited_source_is_not_verified(sources):
 def test_quote_is_the_best_supporting_sentence(sources):
     checked = check_citations("Another $2.5 million is still pending [1].", sources)
     assert checked.quotes[1] == "An additional $2.5 million is pending."
+
+
+def test_equal_support_goes_to_the_better_ranked_source():
+    same = "The river flood damaged 300 homes in the valley."
+    sources = prepare_sources([_hit(1, same + " Repairs start in May."), _hit(2, same)])
+    checked = check_citations("The flood damaged 300 homes in the valley.", sources)
+    assert checked.used == [1]
