@@ -54,8 +54,9 @@ def fill(store, size: int, ids, docs, metas, vecs) -> None:
             if copy:
                 v = v + rng.normal(0, 0.02, v.shape).astype(np.float32)
                 v /= np.linalg.norm(v, axis=1, keepdims=True)
-            new_ids = [f"{i}~{copy}" for i in ids[start : start + n]]
-            new_metas = [{**m, "article_id": f"{m['article_id']}~{copy}"} for m in metas[start : start + n]]
+            # copy c of chunk "<article>-<n>" is "<article>c<c>-<n>", of its own article
+            new_ids = ["{0}c{2}-{1}".format(*i.rsplit("-", 1), copy) for i in ids[start : start + n]]
+            new_metas = [{**m, "article_id": f"{m['article_id']}c{copy}"} for m in metas[start : start + n]]
             store.collection.add(ids=new_ids, documents=docs[start : start + n], metadatas=new_metas, embeddings=v.tolist())
             written += n
         copy += 1

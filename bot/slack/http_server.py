@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of events (50 at once in
+    # bench/slack_load.py) had connections reset before they were accepted.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class SlackHTTPServer:
     def __init__(self, app: App, host: str, port: int, path: str = "/slack/events"):
         self.path = path
@@ -58,7 +65,7 @@ class SlackHTTPServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = _Server((host, port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
 
