@@ -29,6 +29,10 @@ def _load_server(path: Path, n_ctx: int, threads: int):
             params.cpuparams.n_threads = threads
             params.cpuparams_batch.n_threads = threads
             params.warmup = False
+            # Read the weights instead of mmap-ing them: llama.cpp repacks them for the CPU,
+            # and with mmap the file's pages stayed resident too (measured for the 1.5B
+            # model: 1.95 GB peak with mmap, 1.34 GB without, same speed).
+            params.load_mode = xllamacpp.llama_load_mode.LLAMA_LOAD_MODE_NONE
             _servers[key] = xllamacpp.Server(params)
         return _servers[key]
 
