@@ -21,6 +21,8 @@ import numpy as np
 
 from index.store import Store
 
+import bm25s  # noqa: E402  (imported here: it sets its own logger to DEBUG on import)
+
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 PAGE = 5000
