@@ -79,6 +79,10 @@ class KeywordIndex:
             self._days = np.array([int(m.get("published_day", -1)) for m in self._metas], dtype=np.int64)
             self.revision = revision
 
+    def article_ids(self) -> set[str]:
+        self.ensure_current()
+        return {str(m.get("article_id")) for m in self._metas}
+
     def day_of(self, chunk_id: str) -> int:
         row = self._row.get(chunk_id)
         return -1 if row is None else int(self._days[row])

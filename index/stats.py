@@ -6,16 +6,11 @@ from index.store import Store
 
 
 def article_count(store: Store) -> int:
-    """Distinct articles in the collection (chunks carry their article_id)."""
-    total = store.count()
-    if total == 0:
-        return 0
-    ids: set[str] = set()
-    batch = 5000
-    for offset in range(0, total, batch):
-        got = store.collection.get(include=["metadatas"], limit=batch, offset=offset)
-        ids.update(str(m.get("article_id")) for m in got["metadatas"])
-    return len(ids)
+    """Distinct articles in the collection, from the in-memory chunk table that retrieval
+    keeps current anyway (no scan of Chroma's metadata per call)."""
+    from index.retrieval import keyword_index
+
+    return len(keyword_index(store).article_ids()) if store.count() else 0
 
 
 def _dir_size(path) -> int:

@@ -130,28 +130,11 @@ def _origin_gone(origin: str) -> bool:
     return not is_url(origin) and not os.path.exists(origin)
 
 
-def after_write(store, settings: Settings, upserted_nodes: list, removed_ids: list[str]) -> None:
-    """Tell readers the collection changed: bump its revision (the keyword index rebuilds
-    from Chroma when it changes) and call the keyword-index hook."""
-    bump = getattr(store, "bump_revision", None)
-    if bump is not None:
-        bump()
-    keyword_index_hook(settings, upserted_nodes, removed_ids)
-
-
-def keyword_index_hook(settings: Settings, upserted_nodes: list, removed_ids: list[str]) -> None:
-    """HOOK for a keyword (BM25) index: called after every batch is in Chroma and before the
-    docstore is saved, with the chunk nodes just upserted (ids `<article_id>-<n>`, text,
-    metadata) and the article ids just deleted. Calls `index.keyword.on_articles_changed`
-    when that module exists. Like Chroma, it must be idempotent: after a crash the same
-    articles come again."""
-    try:
-        from index import keyword  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    callback = getattr(keyword, "on_articles_changed", None)
-    if callback is not None:
-        callback(settings, upserted_nodes, removed_ids)
+def after_write(store) -> None:
+    """Tell readers the collection changed: bump its revision. The keyword index and the
+    in-memory chunk table (index/keyword.py) rebuild from Chroma when it changes, in this
+    process and in every other one sharing the store."""
+    store.bump_revision()
 
 
 def ingest_sources(
@@ -303,7 +286,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         for alias_id in alias_prune:
             manifest.delete(ALIASES, alias_id)
             report.removed += 1
-        after_write(store, settings, [], to_prune)
+        after_write(store)
         for origin in list(manifest.all(FILES)):
             if _origin_gone(origin):
                 manifest.delete(FILES, origin)
@@ -350,8 +333,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                 if doc.id_ in aliases:
                     manifest.delete(ALIASES, doc.id_)
             report.chunks_embedded += len(nodes)
-            # >>> keyword-index hook point: after the batch is in Chroma, before the docstore
-            after_write(store, settings, list(nodes), [])
+            after_write(store)  # the batch is in Chroma; the docstore is saved next
             save_docstore(docstore, settings)
             if progress:
                 progress(start + len(batch), len(todo), report.chunks_embedded)
@@ -362,7 +344,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         manifest.put(FILES, origin, {"stat": stat, "ids": ids})
     if new_aliases:
         _record_alias_sources(store, manifest, {p for _, _, p in new_aliases})
-        after_write(store, settings, [], [])
+        after_write(store)
     if file_stats or new_aliases:
         save_docstore(docstore, settings)
     report.seconds = round(time.perf_counter() - started, 3)
