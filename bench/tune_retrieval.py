@@ -3,7 +3,8 @@
     python bench/tune_retrieval.py [--eval-dir .newsbot/eval/<fingerprint>]
 
 For each question: the vector and BM25 candidates inside its date window (as of the day
-it was asked). Then every variant (RRF k, weights, recency scale and form) is scored
+it was asked), and the article-level title BM25. Then every variant (RRF k, weights,
+title weight, recency scale and form) is scored
 offline at article level: Hit@1/5/10 and MRR@10. Prints the table, best first.
 """
 
@@ -46,11 +47,12 @@ def main():
         kw = [Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0) for h in kw_raw]
         kw_scores[id(kw)] = [h.score for h in kw_raw]
         gold = {normalise_url(u) for u in q["gold_urls"]}
-        cases.append((window.as_of_day, vec, kw, gold))
+        titles = keyword_index(store).title_scores(q["question"])
+        cases.append((window.as_of_day, vec, kw, gold, titles))
 
-    def score(rrf_k, w_vec, w_kw, scale, form, per_article):
+    def score(rrf_k, w_vec, w_kw, scale, form, per_article, w_title=0.0):
         h1 = h5 = h10 = mrr = 0.0
-        for as_of, vec, kw, gold in cases:
+        for as_of, vec, kw, gold, titles in cases:
             fused, meta = {}, {}
             for weight, ranking, raw in ((w_vec, vec, [h.score for h in vec]), (w_kw, kw, kw_scores[id(kw)])):
                 top = max(raw) if raw else 1.0
@@ -58,6 +60,10 @@ def main():
                     part = weight / (rrf_k + rank + 1) if rrf_k else weight * raw[rank] / top
                     fused[hit.chunk_id] = fused.get(hit.chunk_id, 0) + part
                     meta[hit.chunk_id] = hit
+            if w_title:
+                best = max((titles.get(h.article_id, 0.0) for h in meta.values()), default=0.0) or 1.0
+                for cid, hit in meta.items():
+                    fused[cid] += w_title * titles.get(hit.article_id, 0.0) / best
             if scale:
                 for cid, hit in meta.items():
                     day = _day(hit.published)
@@ -86,17 +92,20 @@ def main():
 
     rows = []
     # rrf_k 0 = score fusion: cosine + weight x BM25 / best BM25 of the question
-    grid = itertools.product([0, 10, 20, 60], [1.0], [0.5, 1.0, 1.5, 2.0], [0, 14, 30, 60], ["exp", "half"], ["max", "sum"])
-    for rrf_k, w_vec, w_kw, scale, form, agg in grid:
+    grid = itertools.product(
+        [0, 10, 60], [1.0], [0.5, 1.0, 1.5, 2.0], [0, 14, 30, 60], ["exp", "half"], ["max", "sum"],
+        [0.0, 0.25, 0.5, 1.0],
+    )
+    for rrf_k, w_vec, w_kw, scale, form, agg, w_title in grid:
         if scale == 0 and form == "half":
             continue
-        rows.append(((rrf_k, w_vec, w_kw, scale, form, agg), score(rrf_k, w_vec, w_kw, scale, form, agg)))
-    for w_vec in (0.0,):
-        for scale in (0, 14, 30):
-            rows.append(((60, 0.0, 1.0, scale, "exp", "max"), score(60, 0.0, 1.0, scale, "exp", "max")))
+        params = (rrf_k, w_vec, w_kw, scale, form, agg, w_title)
+        rows.append((params, score(*params)))
+    for scale in (0, 14, 30):
+        rows.append(((60, 0.0, 1.0, scale, "exp", "max", 0.0), score(60, 0.0, 1.0, scale, "exp", "max")))
     rows.sort(key=lambda r: (r[1][3], r[1][1]), reverse=True)
-    print("| rrf_k | w_vec | w_kw | recency days | form | article agg | Hit@1 | Hit@5 | Hit@10 | MRR@10 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| rrf_k | w_vec | w_kw | recency days | form | article agg | w_title | Hit@1 | Hit@5 | Hit@10 | MRR@10 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for params, (h1, h5, h10, mrr) in rows[:25]:
         print("| " + " | ".join(str(p) for p in params) + f" | {h1:.3f} | {h5:.3f} | {h10:.3f} | {mrr:.3f} |")
 

@@ -44,7 +44,7 @@ _PREAMBLE = re.compile(r"^\s*(answer|response)\s*:\s*", re.IGNORECASE)
 
 
 def check_citations(
-    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD
+    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD, one_per_sentence: bool = False
 ) -> CheckedAnswer:
     """Verify, repair and renumber the citations of `raw` against `sources` (1-based)."""
     sentences = split_sentences(_PREAMBLE.sub("", raw.strip()))
@@ -63,13 +63,12 @@ def check_citations(
         numbers = numbers_in(text)
         support = {n: support_of(vector, numbers, s) for n, s in by_n.items()}
         ok = [n for n in markers if n in by_n and _supports(support[n], threshold)]
+        if len(ok) > 1 and one_per_sentence:
+            ok = [_best_of(ok, support)]
         if not ok:
             candidates = [n for n, s in support.items() if _supports(s, threshold)]
             if candidates:
-                # Several articles on one event often support a sentence about equally:
-                # cite the best-ranked source among those within a small margin of the best.
-                best = max(support[n].score for n in candidates)
-                ok = [min(n for n in candidates if support[n].score >= best - TIE_MARGIN)]
+                ok = [_best_of(candidates, support)]
         if not ok:
             dropped.append(text)
             continue
@@ -95,6 +94,13 @@ def check_citations(
         dropped=dropped,
         invalid_markers=invalid,
     )
+
+
+def _best_of(candidates: list[int], support: dict[int, Support]) -> int:
+    """Several articles on one event often support a sentence about equally: the
+    best-ranked source among those within a small margin of the best support."""
+    best = max(support[n].score for n in candidates)
+    return min(n for n in candidates if support[n].score >= best - TIE_MARGIN)
 
 
 def _supports(support: Support, threshold: float) -> bool:

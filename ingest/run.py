@@ -27,7 +27,7 @@ from index.manifest import ALIASES, ARTICLES, FILES, Manifest
 from index.settings import Settings
 from index.store import open_store
 from index.writer_lock import writer_lock
-from ingest.chunking import article_to_document, make_splitter
+from ingest.chunking import LongestFirst, article_to_document, make_splitter
 from ingest.readers import ReadContext, UnreadableInput, is_url, read_file, read_url, supported_suffixes
 
 log = logging.getLogger(__name__)
@@ -306,6 +306,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         pipeline = IngestionPipeline(
             transformations=[
                 make_splitter(settings.chunk_tokens, settings.chunk_overlap),
+                LongestFirst(),
                 get_embed_model(settings.embed_backend, settings.embed_batch_size),
             ],
             docstore=docstore,
