@@ -90,6 +90,13 @@ class KeywordIndex:
         self.ensure_current()
         return {str(m.get("article_id")) for m in self._metas}
 
+    def article_text(self, article_id: str) -> str:
+        """The stored chunks of one article in order (overlaps repeated), from the table."""
+        self.ensure_current()
+        rows = sorted((cid, text) for cid, text, meta in zip(self._ids, self._texts, self._metas)
+                      if meta.get("article_id") == article_id)
+        return "\n".join(text for _, text in rows)
+
     def day_of(self, chunk_id: str) -> int:
         row = self._row.get(chunk_id)
         return -1 if row is None else int(self._days[row])

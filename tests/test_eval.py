@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from bot.evaluation.metrics import answer_correct, hit_at, normalise_url, percentile, reciprocal_rank
+from bot.evaluation.metrics import (
+    answer_correct,
+    hit_at,
+    normalise_url,
+    percentile,
+    reciprocal_rank,
+    supports_answer,
+)
 from tests.conftest import run_newsbot
 
 ARTICLES = [
@@ -65,6 +72,7 @@ def test_eval_on_a_tiny_dataset(tmp_path):
     assert answers["accuracy"] == round(sum(r["correct"] for r in report["rows"]) / 5, 3)
     assert answers["accuracy"] >= 0.8
     assert answers["citation_precision"] == 1.0
+    assert answers["citation_support"] == 1.0  # each cited article states its question's answer
     assert answers["invalid_markers"] == 0
     # Cached by content: a second run does not ingest again.
     again = run_newsbot(["eval", str(dataset), "--limit", "1", "--backend", "none"], tmp_path / "data")
@@ -83,3 +91,5 @@ def test_metric_functions():
     assert answer_correct("kept at 4.5 percent [1]", "4.5 percent", ["4.5 percent", "5 percent"])
     assert not answer_correct("about 5 percent", "4.5 percent", ["4.5 percent", "5 percent"])
     assert percentile([1, 2, 3, 4, 5], 50) == 3
+    assert supports_answer("Ford recalled 2.9 million SUVs.", "Ford")
+    assert not supports_answer("Fordham University opened.", "Ford")

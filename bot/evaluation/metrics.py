@@ -57,6 +57,12 @@ def answer_correct(answer: str, right: str, choices: list[str]) -> bool:
     return _contains(text, right) and not any(_contains(text, c) for c in wrong)
 
 
+def supports_answer(article_text: str, right: str) -> bool:
+    """Whether a cited article states the right answer: a citation can be useful without
+    being the one gold article (three outlets report the same recall)."""
+    return _contains(normalise_text(article_text), right)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0

@@ -18,6 +18,7 @@ from bot.evaluation.metrics import (
     normalise_url,
     percentile,
     reciprocal_rank,
+    supports_answer,
 )
 from index.settings import Settings
 from index.store import StoreError
@@ -59,6 +60,7 @@ class AnswerResult:
     refused: int = 0
     citations: int = 0
     gold_citations: int = 0
+    supporting_citations: int = 0
     invalid_markers: int = 0
     removed_markers: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -71,6 +73,7 @@ class AnswerResult:
             "accuracy": round(sum(self.correct) / n, 3),
             "refused": self.refused,
             "citation_precision": round(self.gold_citations / self.citations, 3) if self.citations else None,
+            "citation_support": round(self.supporting_citations / self.citations, 3) if self.citations else None,
             "invalid_markers": self.invalid_markers,
             "removed_markers": self.removed_markers,
             "answer_p50_ms": round(percentile(self.latencies, 50), 1),
@@ -145,7 +148,7 @@ def run_eval(
 ) -> dict:
     from bot.answer import AnswerEngine
     from bot.time_window import window_for
-    from index.retrieval import retrieve
+    from index.retrieval import keyword_index, retrieve
     from index.store import open_store
 
     eval_settings = prepare_index(dataset, settings, log)
@@ -181,6 +184,10 @@ def run_eval(
         answers.refused += int(result.refused)
         answers.citations += len(result.citations)
         answers.gold_citations += sum(1 for c in result.citations if is_gold([c.url or "", *c.also_at], gold))
+        table = keyword_index(store)
+        answers.supporting_citations += sum(
+            1 for c in result.citations if supports_answer(table.article_text(c.article_id), q["answer"])
+        )
         answers.invalid_markers += result.invalid_markers
         answers.removed_markers += result.removed_markers
         answers.latencies.append(result.timings["total_ms"])
@@ -211,11 +218,14 @@ def markdown_report(report: dict) -> str:
         )
     a = report["answers"]
     precision = "n/a" if a["citation_precision"] is None else f"{a['citation_precision']:.3f}"
+    support = "n/a" if a.get("citation_support") is None else f"{a['citation_support']:.3f}"
     lines += [
         "",
-        "| backend | accuracy | refused | citation precision | invalid markers (removed by the checker) | answer p50 s | answer p95 s |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-        f"| {a['backend']} | {a['accuracy']:.3f} | {a['refused']} | {precision} | {a['invalid_markers']} ({a.get('removed_markers', 0)}) | "
+        "| backend | accuracy | refused | citation precision (gold) | citation support (states the answer) "
+        "| invalid markers (removed by the checker) | answer p50 s | answer p95 s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"| {a['backend']} | {a['accuracy']:.3f} | {a['refused']} | {precision} | {support} "
+        f"| {a['invalid_markers']} ({a.get('removed_markers', 0)}) | "
         f"{a['answer_p50_ms'] / 1000:.1f} | {a['answer_p95_ms'] / 1000:.1f} |",
     ]
     return "\n".join(lines)
