@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,12 +69,29 @@ class KeywordIndex:
         self._row: dict[str, int] = {}
         self._days = np.zeros(0, dtype=np.int64)
         self._lock = threading.Lock()
+        self._pinned = threading.local()
+
+    @contextmanager
+    def pinned(self):
+        """Check the revision once for a whole retrieval: the searches inside skip their
+        own checks (each is a round trip to a Chroma server) and all read one snapshot."""
+        self.ensure_current()
+        self._pinned.active = True
+        try:
+            yield self
+        finally:
+            self._pinned.active = False
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
     @property
     def cache_dir(self) -> Path:
         return Path(self.store.settings.data_dir) / "keyword"
 
     def ensure_current(self) -> None:
+        if getattr(self._pinned, "active", False) and self._bm25 is not None:
+            return
         revision = self.store.revision()
         if revision == self.revision and self._bm25 is not None:
             return

@@ -61,12 +61,12 @@ def vector_search(store: Store, vector: np.ndarray, n: int, window: Window | Non
     table (fetching them from Chroma cost 4-20 ms a query, ids alone 1 ms). A date window
     is applied to over-fetched lists first, because Chroma's metadata-filtered search cost
     ~70 ms on 27k chunks; the filtered query is the fallback when too few survive."""
-    count = store.count()
-    if count == 0:
-        return []
     window = window or Window()
     table = keyword_index(store)
     table.ensure_current()
+    count = len(table)  # the table is current: no count() round trip
+    if count == 0:
+        return []
     filtering = table.excludes_any(window.min_day, window.max_day)
 
     def query(size: int, where: dict | None):
@@ -241,8 +241,12 @@ def retrieve(
     `method`: "hybrid" (BM25 + vector, fused, with the recency prior), "vector" or
     "keyword" (each alone, inside the same date window).
     """
+    with keyword_index(store).pinned():
+        return _retrieve(store, question, k, window or Window(), method)
+
+
+def _retrieve(store: Store, question: str, k: int, window: Window, method: str) -> list[Hit]:
     settings = store.settings
-    window = window or Window()
     vector = query_vector(store, question)
     vector_hits = keyword_hits = []
     if method in ("hybrid", "vector"):
