@@ -19,6 +19,7 @@ install: $(STAMP)
 
 models: $(STAMP)
 	$(BIN)/newsbot models pull
+	$(BIN)/newsbot models export-onnx
 
 demo: $(STAMP) models
 	$(BIN)/newsbot ingest seeds
@@ -26,10 +27,12 @@ demo: $(STAMP) models
 
 # Two passes: everything on the embedded store, then the store/ingest/answer/Slack
 # integration tests again against a `chroma run` server on loopback.
-SERVER_TESTS := tests/test_skeleton.py tests/test_retrieval.py tests/test_server_mode.py tests/ingest/test_ingest_index.py tests/slack/test_slack_bot.py
+SERVER_TESTS := tests/test_skeleton.py tests/test_retrieval.py tests/test_server_mode.py tests/ingest/test_ingest_index.py tests/slack/test_slack_bot.py \
+	tests/test_onnx_embedding.py::test_collection_refuses_other_backend_and_names_the_reembed_command
 
 test: $(STAMP)
 	$(BIN)/newsbot models pull smollm2-135m
+	$(BIN)/newsbot models export-onnx
 	$(BIN)/python -m pytest -q
 	tests/with_chroma_server.sh $(BIN)/python -m pytest -q $(SERVER_TESTS)
 

@@ -238,6 +238,17 @@ def models_pull(name: Optional[str] = typer.Argument(None, help="Model name (def
         _fail(str(exc))
 
 
+@models_app.command("export-onnx")
+def models_export_onnx(force: bool = typer.Option(False, "--force", help="Export again even if present.")):
+    """Export the embedding model to int8 ONNX for NEWSBOT_EMBED_BACKEND=onnx (idempotent, offline)."""
+    from index.onnx_export import OnnxExportError, export
+
+    try:
+        export(get_settings().models_dir, log=lambda m: err.print(m, highlight=False), force=force)
+    except OnnxExportError as exc:
+        _fail(str(exc))
+
+
 @models_app.command("list")
 def models_list():
     """The models `newsbot models pull` knows, and which are present."""

