@@ -33,6 +33,13 @@ def _load_server(path: Path, n_ctx: int, threads: int):
             # and with mmap the file's pages stayed resident too (measured for the 1.5B
             # model: 1.95 GB peak with mmap, 1.34 GB without, same speed).
             params.load_mode = xllamacpp.llama_load_mode.LLAMA_LOAD_MODE_NONE
+            # llama.cpp's server keeps finished prompts in a RAM cache (8 GiB by default):
+            # RSS grew with every question. One question never reuses another's sources.
+            params.cache_ram_mib = 0
+            # Smaller compute buffers (the default micro-batch is 512): 1.5B model resident
+            # 1.37 → 1.31 GB, no slower on 2 cores.
+            params.n_batch = 512
+            params.n_ubatch = 256
             _servers[key] = xllamacpp.Server(params)
         return _servers[key]
 
