@@ -111,7 +111,7 @@ def main():
     parser.add_argument("--modes", default="embedded,server")
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob("*"), None)
+    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
     if eval_dir is None:
         sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
     questions = [json.loads(l)["question"] for l in open(QUESTIONS)][: args.queries]

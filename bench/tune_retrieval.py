@@ -35,7 +35,7 @@ def main():
     parser.add_argument("--eval-dir", type=Path, default=None)
     parser.add_argument("--candidates", type=int, default=60)
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob("*"))
+    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"))
     store = open_store(Settings(_env_file=None, data_dir=eval_dir, collection=f"eval-{eval_dir.name}"))
     questions = [json.loads(l) for l in open(DATASET / "questions.jsonl")]
     cases = []

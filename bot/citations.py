@@ -44,7 +44,7 @@ _PREAMBLE = re.compile(r"^\s*(answer|response)\s*:\s*", re.IGNORECASE)
 
 
 def check_citations(
-    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD, one_per_sentence: bool = False
+    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD
 ) -> CheckedAnswer:
     """Verify, repair and renumber the citations of `raw` against `sources` (1-based)."""
     sentences = split_sentences(_PREAMBLE.sub("", raw.strip()))
@@ -63,8 +63,6 @@ def check_citations(
         numbers = numbers_in(text)
         support = {n: support_of(vector, numbers, s) for n, s in by_n.items()}
         ok = [n for n in markers if n in by_n and _supports(support[n], threshold)]
-        if len(ok) > 1 and one_per_sentence:
-            ok = [_best_of(ok, support)]
         if not ok:
             candidates = [n for n, s in support.items() if _supports(s, threshold)]
             if candidates:

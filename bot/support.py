@@ -1,5 +1,6 @@
 """How well a source supports a sentence: embedding similarity to the source's best
-sentence, plus a hard rule that numbers in the sentence must appear in the source.
+sentence or its headline, plus a hard rule that numbers in the sentence must appear in
+the source.
 
 Used to verify the LLM's citations and to pick extractive sentences and quotes.
 """
@@ -24,6 +25,7 @@ class SourceText:
     sentences: list[str]
     vectors: np.ndarray
     numbers: set[str]
+    title_vector: np.ndarray | None = None  # an answer often restates the headline
 
 
 @dataclass
@@ -37,7 +39,8 @@ def prepare_sources(hits: list[Hit]) -> list[SourceText]:
     """Split and embed every source's sentences in one batch."""
     per_source = [split_sentences(hit.text) or [hit.text] for hit in hits]
     flat = [s for sentences in per_source for s in sentences]
-    vectors = encode(flat)
+    titles = [" ".join(hit.title.split()) for hit in hits]
+    vectors = encode(flat + titles)
     out, offset = [], 0
     for n, (hit, sentences) in enumerate(zip(hits, per_source), 1):
         out.append(
@@ -47,6 +50,7 @@ def prepare_sources(hits: list[Hit]) -> list[SourceText]:
                 sentences=sentences,
                 vectors=vectors[offset : offset + len(sentences)],
                 numbers=numbers_in(hit.title + " " + hit.text),
+                title_vector=vectors[len(flat) + n - 1] if titles[n - 1] else None,
             )
         )
         offset += len(sentences)
@@ -56,8 +60,9 @@ def prepare_sources(hits: list[Hit]) -> list[SourceText]:
 def support_of(vector: np.ndarray, numbers: set[str], source: SourceText) -> Support:
     sims = source.vectors @ vector
     best = int(np.argmax(sims))
-    return Support(
-        score=float(sims[best]),
-        quote=source.sentences[best],
-        numbers_ok=numbers <= source.numbers,
-    )
+    score, quote = float(sims[best]), source.sentences[best]
+    if source.title_vector is not None:
+        title_score = float(source.title_vector @ vector)
+        if title_score > score:
+            score, quote = title_score, " ".join(source.hit.title.split())
+    return Support(score=score, quote=quote, numbers_ok=numbers <= source.numbers)

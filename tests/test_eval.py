@@ -91,5 +91,8 @@ def test_metric_functions():
     assert answer_correct("kept at 4.5 percent [1]", "4.5 percent", ["4.5 percent", "5 percent"])
     assert not answer_correct("about 5 percent", "4.5 percent", ["4.5 percent", "5 percent"])
     assert percentile([1, 2, 3, 4, 5], 50) == 3
+    assert answer_correct("New Jersey and Oregon [1].", "New Jersey & Oregon", ["New Jersey & Oregon", "Oregon"]) is False
+    assert answer_correct("for six months [1].", "6", ["3", "6", "9"])
+    assert answer_correct("New Jersey and Oregon", "New Jersey & Oregon", ["Texas", "New Jersey & Oregon"])
     assert supports_answer("Ford recalled 2.9 million SUVs.", "Ford")
     assert not supports_answer("Fordham University opened.", "Ford")

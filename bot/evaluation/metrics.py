@@ -34,9 +34,20 @@ def reciprocal_rank(ranked: list[list[str]], gold: set[str], k: int = 10) -> flo
     return 1.0 / rank if rank else 0.0
 
 
+_NUMBER_WORDS = {
+    w: str(i) for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
 def normalise_text(text: str) -> str:
+    """Case, quotes, "&" and small number words ("six" = "6") do not decide correctness."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[\"'“”‘’`]", "", text)
+    text = text.replace("&", " and ")
+    text = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
     return " ".join(re.sub(r"[^\w$%.,\- ]", " ", text).split())
 
 

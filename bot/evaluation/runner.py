@@ -90,11 +90,12 @@ def dataset_fingerprint(dataset: Path) -> str:
 
 
 def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
-    """A data dir of its own for the dataset, ingested once per content hash."""
-    fingerprint = dataset_fingerprint(dataset)
+    """A data dir of its own for the dataset, ingested once per content hash and backend."""
+    # one index per content and embedding backend: a collection never mixes two
+    name = f"{dataset_fingerprint(dataset)}-{settings.embed_backend}"
     eval_settings = settings.model_copy(
-        update={"data_dir": Path(settings.data_dir) / "eval" / fingerprint, "chroma_url": settings.chroma_url,
-                "collection": f"eval-{fingerprint}"}
+        update={"data_dir": Path(settings.data_dir) / "eval" / name, "chroma_url": settings.chroma_url,
+                "collection": f"eval-{name}"}
     )
     marker = Path(eval_settings.data_dir) / "ingested.ok"
     if not marker.exists():
@@ -107,7 +108,7 @@ def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
             log(f"  skipped {skipped['path']}: {skipped['reason']}")
         if not (report.added or report.updated or report.unchanged):
             raise StoreError(f"no article of {dataset / 'articles.jsonl'} could be ingested")
-        marker.write_text(fingerprint)
+        marker.write_text(name)
     return eval_settings
 
 
