@@ -94,5 +94,7 @@ def test_metric_functions():
     assert answer_correct("New Jersey and Oregon [1].", "New Jersey & Oregon", ["New Jersey & Oregon", "Oregon"]) is False
     assert answer_correct("for six months [1].", "6", ["3", "6", "9"])
     assert answer_correct("New Jersey and Oregon", "New Jersey & Oregon", ["Texas", "New Jersey & Oregon"])
+    assert answer_correct("because of severe droughts [1]", "Drought", ["Drought", "Flood"])
+    assert not answer_correct("Europeans", "Europe", ["Europe", "Asia"])
     assert supports_answer("Ford recalled 2.9 million SUVs.", "Ford")
     assert not supports_answer("Fordham University opened.", "Ford")

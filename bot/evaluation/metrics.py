@@ -43,7 +43,8 @@ _NUMBER_WORDS = {
 
 
 def normalise_text(text: str) -> str:
-    """Case, quotes, "&" and small number words ("six" = "6") do not decide correctness."""
+    """Case, quotes, "&", small number words ("six" = "6") and plural endings (in
+    `_contains`) do not decide correctness."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[\"'“”‘’`]", "", text)
     text = text.replace("&", " and ")
@@ -57,7 +58,8 @@ def _contains(haystack: str, needle: str) -> bool:
         return False
     # "5 percent" must not match inside "4.5 percent": numbers keep their decimals.
     before = r"(?<![\w.,])" if needle[0].isdigit() else r"(?<!\w)"
-    after = r"(?![\w]|[.,]\d)"
+    # a plural still names the choice ("severe droughts" answers "Drought")
+    after = r"(?:s|es)?(?![\w]|[.,]\d)" if needle[-1].isalpha() else r"(?![\w]|[.,]\d)"
     return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
