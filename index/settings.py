@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = 32
     max_article_bytes: int = 64_000_000
     embed_batch_size: int = 64
-    embed_backend: Literal["torch", "onnx"] = "torch"
+    embed_backend: Literal["torch", "onnx"] = "onnx"
     watch: bool = False
     watch_interval: float = 60.0
 
