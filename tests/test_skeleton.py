@@ -84,3 +84,13 @@ def test_models_pull_rejects_unknown_name(tmp_path):
     out = run_newsbot(["models", "pull", "no-such-model"], tmp_path, check=False)
     assert out.returncode == 2
     assert "unknown model 'no-such-model'" in out.stderr
+
+
+def test_torch_embedding_backend_end_to_end(tmp_path):
+    """The non-default runtime (sentence-transformers on torch) ingests and answers too."""
+    data_dir = tmp_path / "torch-data"
+    run_newsbot(["ingest", str(SEEDS)], data_dir, NEWSBOT_EMBED_BACKEND="torch")
+    result = ask_json(WAIVERS, data_dir, NEWSBOT_LLM="none", NEWSBOT_EMBED_BACKEND="torch")
+    _assert_cites_seed(result)
+    stats = json.loads(run_newsbot(["stats", "--json"], data_dir, NEWSBOT_EMBED_BACKEND="torch").stdout)
+    assert stats["embedding_model"].endswith("@torch")
