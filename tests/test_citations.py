@@ -76,3 +76,9 @@ def test_equal_support_goes_to_the_better_ranked_source():
     sources = prepare_sources([_hit(1, same + " Repairs start in May."), _hit(2, same)])
     checked = check_citations("The flood damaged 300 homes in the valley.", sources)
     assert checked.used == [1]
+
+
+def test_marker_lists_and_source_attributions_are_cleaned(sources):
+    checked = check_citations("According to the sources [2], [1], and [3], the flood damaged 300 homes.", sources)
+    assert checked.text == "The flood damaged 300 homes [1]."
+    assert checked.used == [2]

@@ -43,12 +43,13 @@ _NUMBER_WORDS = {
 
 
 def normalise_text(text: str) -> str:
-    """Case, quotes, "&", small number words ("six" = "6") and plural endings (in
-    `_contains`) do not decide correctness."""
+    """Case, quotes, "&", small number words ("six" = "6") and plural endings ("heat
+    wave" = "Heat waves") do not decide correctness."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[\"'“”‘’`]", "", text)
     text = text.replace("&", " and ")
     text = re.sub(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: _NUMBER_WORDS[m.group(1)], text)
+    text = re.sub(r"\b([a-z]{2,}[a-rt-z])s\b", r"\1", text)  # plural → singular, both sides
     return " ".join(re.sub(r"[^\w$%.,\- ]", " ", text).split())
 
 
@@ -58,8 +59,7 @@ def _contains(haystack: str, needle: str) -> bool:
         return False
     # "5 percent" must not match inside "4.5 percent": numbers keep their decimals.
     before = r"(?<![\w.,])" if needle[0].isdigit() else r"(?<!\w)"
-    # a plural still names the choice ("severe droughts" answers "Drought")
-    after = r"(?:s|es)?(?![\w]|[.,]\d)" if needle[-1].isalpha() else r"(?![\w]|[.,]\d)"
+    after = r"(?![\w]|[.,]\d)"
     return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
