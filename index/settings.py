@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 256
     llm_threads: int = 0
     llm_context: int = 4096
+    llm_kv_cache: Literal["f16", "q8_0"] = "f16"
     answer_timeout: float = 120.0
     models_dir: Path = Path.home() / ".cache" / "newsbot" / "models"
 

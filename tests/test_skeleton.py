@@ -94,3 +94,14 @@ def test_torch_embedding_backend_end_to_end(tmp_path):
     _assert_cites_seed(result)
     stats = json.loads(run_newsbot(["stats", "--json"], data_dir, NEWSBOT_EMBED_BACKEND="torch").stdout)
     assert stats["embedding_model"].endswith("@torch")
+
+
+@pytest.mark.llm
+def test_local_llm_with_a_q8_kv_cache(seeded_dir, test_model):
+    """NEWSBOT_LLM_KV_CACHE=q8_0 (less memory) still answers with a verified citation."""
+    result = ask_json(WAIVERS, seeded_dir, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=TEST_MODEL,
+                      NEWSBOT_LLM_KV_CACHE="q8_0")
+    assert result["error"] is None and result["refused"] is False
+    # the 135M test model words it differently with a q8 cache; what it cites is checked
+    assert [c["title"][:17] for c in result["citations"]] == ["Rubio Uses Waiver"]
+    assert result["citations"][0]["verified"] is True and "[1]" in result["answer"]

@@ -10,13 +10,13 @@ from bot.llm.base import LLM, LLMError, Messages, OnToken
 from bot.llm.pull import model_file
 from index.settings import Settings
 
-_servers: dict[tuple[str, int, int], object] = {}
+_servers: dict[tuple[str, int, int, str], object] = {}
 _servers_lock = threading.Lock()
 
 
-def _load_server(path: Path, n_ctx: int, threads: int):
-    """One llama.cpp server per (model, context, threads) per process: loading is slow."""
-    key = (str(path), n_ctx, threads)
+def _load_server(path: Path, n_ctx: int, threads: int, kv_cache: str = "f16"):
+    """One llama.cpp server per (model, context, threads, KV type) per process: loading is slow."""
+    key = (str(path), n_ctx, threads, kv_cache)
     with _servers_lock:
         if key not in _servers:
             import xllamacpp
@@ -40,6 +40,9 @@ def _load_server(path: Path, n_ctx: int, threads: int):
             # 1.37 → 1.31 GB, no slower on 2 cores.
             params.n_batch = 512
             params.n_ubatch = 256
+            if kv_cache == "q8_0":  # 1.5B model: -52 MB resident, prompts ~20% slower
+                params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED
+                params.cache_type_k = params.cache_type_v = xllamacpp.ggml_type.GGML_TYPE_Q8_0
             _servers[key] = xllamacpp.Server(params)
         return _servers[key]
 
@@ -53,6 +56,7 @@ class LocalLLM(LLM):
         self.path = model_file(settings.models_dir, settings.llm_model)
         self.n_ctx = settings.llm_context
         self.threads = settings.llm_threads or max(1, os.cpu_count() or 1)
+        self.kv_cache = settings.llm_kv_cache
         self._lock = threading.Lock()
 
     def describe(self) -> str:
@@ -64,7 +68,7 @@ class LocalLLM(LLM):
                 f"model file {self.path} not found; run `newsbot models pull` "
                 f"(or set NEWSBOT_LLM=none for extractive answers)"
             )
-        return _load_server(self.path, self.n_ctx, self.threads)
+        return _load_server(self.path, self.n_ctx, self.threads, self.kv_cache)
 
     def chat(self, messages: Messages, max_tokens: int, on_token: OnToken | None = None) -> str:
         server = self._server()
