@@ -24,6 +24,8 @@ EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 BACKENDS = ("torch", "onnx")
 _lock = threading.Lock()
+# onnx: texts handed to the encoder per call; it sorts them by length before batching
+ONNX_CALL_SIZE = 2048
 _models: dict[str, object] = {}
 
 
@@ -46,8 +48,13 @@ def _backend(backend: str | None) -> str:
 def get_embed_model(backend: str | None = None, batch_size: int = 64):
     """The llama-index embedding of `backend` (default NEWSBOT_EMBED_BACKEND): HuggingFace-
     Embedding over the packaged sentence-transformers model, or `OnnxEmbedding`."""
-    model = _load(_backend(backend))
-    model.embed_batch_size = batch_size
+    backend = _backend(backend)
+    model = _load(backend)
+    if backend == "onnx":
+        model.encoder_batch_size = batch_size
+        model.embed_batch_size = ONNX_CALL_SIZE
+    else:  # sentence-transformers runs llama-index's batches as they come
+        model.embed_batch_size = batch_size
     return model
 
 

