@@ -60,6 +60,7 @@ def main():
     parser.add_argument("--llm", default="none")
     parser.add_argument("--model", default=None)
     parser.add_argument("--embed-backend", default=None, help="torch or onnx (default: the settings' default)")
+    parser.add_argument("--kv-cache", default=None, help="f16 or q8_0 (NEWSBOT_LLM_KV_CACHE)")
     args = parser.parse_args()
     newsbot = str(Path(sys.executable).with_name("newsbot"))
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
@@ -69,6 +70,8 @@ def main():
         env["NEWSBOT_LLM_MODEL"] = args.model
     if args.embed_backend:
         env["NEWSBOT_EMBED_BACKEND"] = args.embed_backend
+    if args.kv_cache:
+        env["NEWSBOT_LLM_KV_CACHE"] = args.kv_cache
     subprocess.run([newsbot, "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True)
     fake = FakeSlack().start()
     port = free_port()
@@ -124,7 +127,8 @@ def main():
             duplicates += max(0, len(posts) - 1) + max(0, len(done) - 1)
         alive = proc.poll() is None
         embed = args.embed_backend or "default"
-        print(f"questions sent concurrently: {args.questions} (LLM {args.llm}{' ' + args.model if args.model else ''}, embeddings {embed})")
+        kv = f", KV cache {args.kv_cache}" if args.kv_cache else ""
+        print(f"questions sent concurrently: {args.questions} (LLM {args.llm}{' ' + args.model if args.model else ''}, embeddings {embed}{kv})")
         print(f"HTTP 200: {statuses.count(200)}/{len(statuses)}; acked within 3 s: {sum(a < 3 for a in acks)}; ack p50 {percentile(acks, 50) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
         print(f"answered: {len(answers)}/{args.questions}; duplicate posts or answers: {duplicates}; process alive: {alive}")
         print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
