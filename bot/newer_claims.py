@@ -21,8 +21,9 @@ import numpy as np
 from bot.sentences import numbers_in
 from bot.support import SourceText
 
-# Two sentences this similar (MiniLM cosine) state the same kind of fact; measured: the
-# same figure reported on two days 0.85-0.97, different facts sharing a topic 0.4-0.75.
+# Two sentences this similar (MiniLM cosine) state the same kind of fact: one figure
+# reported on two days scored 0.85-0.95 in the tests' fixtures. On the 103 eval questions
+# 4 answers got an "as of" (gas prices on consecutive days among them), none was dropped.
 SAME_CLAIM = 0.8
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
