@@ -54,7 +54,7 @@ class LocalLLM(LLM):
 
     def __init__(self, settings: Settings):
         self.path = model_file(settings.models_dir, settings.llm_model)
-        self.n_ctx = settings.llm_context
+        self.n_ctx = settings.context_tokens()
         self.threads = settings.llm_threads or max(1, os.cpu_count() or 1)
         self.kv_cache = settings.llm_kv_cache
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ class OllamaLLM(LlamaIndexLLM):
             base_url=base_url,
             request_timeout=settings.answer_timeout,
             temperature=0.0,
-            context_window=settings.llm_context,
+            context_window=settings.context_tokens(),
             additional_kwargs={"num_predict": settings.llm_max_tokens},
         )
         super().__init__(client, base_url)

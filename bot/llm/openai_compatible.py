@@ -22,7 +22,7 @@ class OpenAICompatibleLLM(LlamaIndexLLM):
             api_base=settings.llm_base_url,
             api_key=key,
             is_chat_model=True,
-            context_window=settings.llm_context,
+            context_window=settings.context_tokens(),
             max_tokens=settings.llm_max_tokens,
             temperature=0.0,
             timeout=settings.answer_timeout,
