@@ -64,8 +64,10 @@ def test_second_writer_is_refused_with_the_holders_pid(settings):
 
 
 def test_sigkill_mid_ingest_then_rerun_is_exact(tmp_path):
+    from ingest.run import BATCH_ARTICLES
+
     corpus = tmp_path / "many"
-    n = 100
+    n = 3 * BATCH_ARTICLES + 10  # killed after the first batch is saved: two more to go
     synthetic_corpus(corpus, n)
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", sources=[str(corpus)])
     docstore = settings.data_dir / "docstore.json"
@@ -74,7 +76,7 @@ def test_sigkill_mid_ingest_then_rerun_is_exact(tmp_path):
     deadline = time.time() + 240
     while not docstore.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
-    time.sleep(0.4)  # into the next batch: embedding or writing to Chroma
+    time.sleep(0.1)  # into the next batch: embedding or writing to Chroma
     assert proc.poll() is None, "the ingest finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
