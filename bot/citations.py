@@ -41,6 +41,15 @@ class CheckedAnswer:
 
 
 _PREAMBLE = re.compile(r"^\s*(answer|response)\s*:\s*", re.IGNORECASE)
+# "According to the sources [1]," says nothing to a reader who sees the citations
+_ATTRIBUTION = re.compile(
+    r"^(according to|based on) (the )?(provided |given )?(sources?|articles?|information)\s*,?\s*", re.IGNORECASE
+)
+
+
+def _without_attribution(text: str) -> str:
+    text = _ATTRIBUTION.sub("", text)
+    return text[:1].upper() + text[1:]
 
 
 def check_citations(
@@ -48,7 +57,7 @@ def check_citations(
 ) -> CheckedAnswer:
     """Verify, repair and renumber the citations of `raw` against `sources` (1-based)."""
     sentences = split_sentences(_PREAMBLE.sub("", raw.strip()))
-    bare = [strip_markers(s) for s in sentences]
+    bare = [_without_attribution(strip_markers(s)) for s in sentences]
     vectors = encode(bare) if bare else []
     by_n = {s.n: s for s in sources}
     checked: list[CheckedSentence] = []

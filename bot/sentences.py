@@ -60,16 +60,11 @@ def markers_in(sentence: str) -> list[int]:
 
 # "[1], [2], and [3]" is one list of markers: removed with its commas and "and"
 _MARKER_LIST = re.compile(MARKER.pattern + r"(?:\s*,?\s*(?:and\s+|&\s*)?" + MARKER.pattern + r")*")
-# "According to the sources [1]," says nothing to a reader who sees the citations
-_ATTRIBUTION = re.compile(r"^(according to|based on) (the )?(provided |given )?(sources?|articles?|information)\s*,?\s*", re.I)
-
-
 def strip_markers(sentence: str) -> str:
     text = _MARKER_LIST.sub("", sentence)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
-    text = _ATTRIBUTION.sub("", " ".join(text.split()))
-    return text[:1].upper() + text[1:]
+    return " ".join(text.split())
 
 
 def numbers_in(text: str) -> set[str]:

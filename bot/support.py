@@ -25,7 +25,8 @@ class SourceText:
     sentences: list[str]
     vectors: np.ndarray
     numbers: set[str]
-    title_vector: np.ndarray | None = None  # an answer often restates the headline
+    title: str = ""  # the headline, whitespace-normalised: an answer often restates it
+    title_vector: np.ndarray | None = None
 
 
 @dataclass
@@ -50,6 +51,7 @@ def prepare_sources(hits: list[Hit]) -> list[SourceText]:
                 sentences=sentences,
                 vectors=vectors[offset : offset + len(sentences)],
                 numbers=numbers_in(hit.title + " " + hit.text),
+                title=titles[n - 1],
                 title_vector=vectors[len(flat) + n - 1] if titles[n - 1] else None,
             )
         )
@@ -64,5 +66,5 @@ def support_of(vector: np.ndarray, numbers: set[str], source: SourceText) -> Sup
     if source.title_vector is not None:
         title_score = float(source.title_vector @ vector)
         if title_score > score:
-            score, quote = title_score, " ".join(source.hit.title.split())
+            score, quote = title_score, source.title
     return Support(score=score, quote=quote, numbers_ok=numbers <= source.numbers)

@@ -100,6 +100,7 @@ class KeywordIndex:
                 return
             if not self._load(revision):
                 self._build(revision)
+            self._build_titles()
             self._row = {cid: i for i, cid in enumerate(self._ids)}
             self._days = np.array([int(m.get("published_day", -1)) for m in self._metas], dtype=np.int64)
             self.revision = revision
@@ -147,18 +148,22 @@ class KeywordIndex:
         ids, texts, metas = self._fetch_all()
         self._ids, self._texts, self._metas = ids, texts, metas
         if not ids:
-            self._bm25 = self._titles = None
+            self._bm25 = None
             return
         corpus = [f"{m.get('title', '')}\n{t}" for t, m in zip(texts, metas)]
         bm25 = bm25s.BM25()
         bm25.index(tokenize(corpus), show_progress=False)
         self._bm25 = bm25
-        self._build_titles()
         self._save(revision)
 
     def _build_titles(self) -> None:
+        """Derived from the chunk table on every (re)load: a few thousand titles index in
+        milliseconds, so they need no cache of their own."""
         import bm25s
 
+        if not self._metas:
+            self._titles, self._title_articles = None, []
+            return
         titles: dict[str, str] = {}
         for meta in self._metas:
             titles.setdefault(str(meta.get("article_id")), str(meta.get("title") or ""))
@@ -173,8 +178,6 @@ class KeywordIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True, exist_ok=True)
         self._bm25.save(str(tmp), show_progress=False)
-        self._titles.save(str(tmp / "titles"), show_progress=False)
-        (tmp / "titles" / "articles.json").write_text(json.dumps(self._title_articles), encoding="utf-8")
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
             for cid, text, meta in zip(self._ids, self._texts, self._metas):
                 out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
@@ -192,8 +195,6 @@ class KeywordIndex:
             return False
         try:
             bm25 = bm25s.BM25.load(str(source), show_progress=False)
-            titles = bm25s.BM25.load(str(source / "titles"), show_progress=False)
-            title_articles = json.loads((source / "titles" / "articles.json").read_text(encoding="utf-8"))
             rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
         except Exception as exc:  # a damaged cache is rebuilt, never trusted
             log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
@@ -201,7 +202,6 @@ class KeywordIndex:
         if len(rows) != self.store.count():
             return False
         self._bm25 = bm25
-        self._titles, self._title_articles = titles, title_articles
         self._ids = [r["id"] for r in rows]
         self._texts = [r["text"] for r in rows]
         self._metas = [r["meta"] for r in rows]

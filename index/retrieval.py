@@ -260,7 +260,8 @@ def _retrieve(store: Store, question: str, k: int, window: Window, method: str) 
     else:
         ranked = fuse(
             vector_hits, keyword_hits, window, settings.keyword_weight, settings.recency_days,
-            title_scores=keyword_index(store).title_scores(question), title_weight=settings.title_weight,
+            title_scores=keyword_index(store).title_scores(question) if settings.title_weight else None,
+            title_weight=settings.title_weight,
         )
     _cosines(store, vector, ranked[: k * 4])
     return group_by_article(cap_per_article(ranked, settings.max_chunks_per_article, k))
