@@ -20,6 +20,7 @@ from bot.prompt import REFUSAL, build_messages, is_refusal
 from bot.sentences import markers_in
 from bot.support import prepare_sources
 from bot.time_window import window_for
+from index.cohesion import add_cohesion
 from index.retrieval import Hit, retrieve
 from index.settings import Settings, get_settings
 from index.store import open_store
@@ -97,6 +98,7 @@ class AnswerEngine:
         window = window_for(question, as_of=as_of, since=since, until=until)
         hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval)
         hits = [h for h in hits if h.score >= self.settings.min_relevance]
+        add_cohesion(self.store, hits)
         retrieved = time.perf_counter()
         result = self._answer_from(question, hits, on_token)
         done = time.perf_counter()

@@ -71,11 +71,10 @@ def check_citations(
         invalid += sum(1 for n in markers if n not in by_n)
         numbers = numbers_in(text)
         support = {n: support_of(vector, numbers, s) for n, s in by_n.items()}
-        ok = [n for n in markers if n in by_n and _supports(support[n], threshold)]
-        if not ok:
-            candidates = [n for n, s in support.items() if _supports(s, threshold)]
-            if candidates:
-                ok = [_best_of(candidates, support)]
+        candidates = _citable([n for n, s in support.items() if _supports(s, threshold)], by_n)
+        ok = [n for n in markers if n in candidates]
+        if not ok and candidates:
+            ok = [_best_of(candidates, support)]
         if not ok:
             dropped.append(text)
             continue
@@ -101,6 +100,13 @@ def check_citations(
         dropped=dropped,
         invalid_markers=invalid,
     )
+
+
+def _citable(supporting: list[int], by_n: dict[int, SourceText]) -> list[int]:
+    """The supporting sources a sentence may cite: a roundup only when no dedicated
+    article supports it (the model's own marker on a roundup is re-attributed)."""
+    dedicated = [n for n in supporting if not by_n[n].roundup]
+    return dedicated or supporting
 
 
 def _best_of(candidates: list[int], support: dict[int, Support]) -> int:

@@ -76,6 +76,8 @@ def prefer_newer(claim: Claim, sources: list[SourceText]) -> tuple[str, int, str
         day = _day(source)
         if source.n == claim.source or day is None or day == cited_day or not len(source.sentences):
             continue
+        if source.roundup:  # a digest's one-line summary is no update to the story
+            continue
         sims = np.maximum(source.vectors @ claim.vector, source.vectors @ quote_vector)
         for index in np.flatnonzero(sims >= SAME_CLAIM):
             sentence = source.sentences[index]

@@ -15,6 +15,11 @@ from bot.sentences import numbers_in, split_sentences
 from index.embedding import encode
 from index.retrieval import Hit
 
+# Below this chunk cohesion (index/cohesion.py) an article is a roundup of unrelated
+# stories: daily digests scored 0.15-0.51, listicles and state roundups 0.13-0.49, and the
+# articles between 0.45 and 0.5 on the eval corpus were roundups and listicles too.
+ROUNDUP_COHESION = 0.45
+
 
 @dataclass
 class SourceText:
@@ -27,6 +32,12 @@ class SourceText:
     numbers: set[str]
     title: str = ""  # the headline, whitespace-normalised: an answer often restates it
     title_vector: np.ndarray | None = None
+
+    @property
+    def roundup(self) -> bool:
+        """A digest of unrelated stories: cited only when no dedicated article supports
+        the sentence (the reader wants the story, not the newsletter that mentions it)."""
+        return self.hit.cohesion is not None and self.hit.cohesion < ROUNDUP_COHESION
 
 
 @dataclass

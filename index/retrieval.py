@@ -26,6 +26,7 @@ class Hit:
     score: float
     chunks: list[tuple[str, str]] | None = None  # (chunk_id, text) joined into `text`
     also_at: list[str] | None = None  # urls/paths of duplicates of this article (same body)
+    cohesion: float | None = None  # how much the article is about one thing (index/cohesion.py)
 
     def chunk_for(self, quote: str) -> str:
         """The id of the chunk that holds `quote` (the best chunk when none does)."""
