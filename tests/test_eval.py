@@ -73,6 +73,9 @@ def test_eval_on_a_tiny_dataset(tmp_path):
     assert answers["accuracy"] >= 0.8
     assert answers["citation_precision"] == 1.0
     assert answers["citation_support"] == 1.0  # each cited article states its question's answer
+    # Every citation is listed with its question, so a reader can see which ones missed.
+    cited = [c for row in report["rows"] for c in row["citations"]]
+    assert cited and all(c["gold"] and c["states_answer"] and c["url"] for c in cited)
     assert answers["invalid_markers"] == 0
     # Cached by content: a second run does not ingest again.
     again = run_newsbot(["eval", str(dataset), "--limit", "1", "--backend", "none"], tmp_path / "data")

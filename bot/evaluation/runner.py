@@ -183,16 +183,19 @@ def run_eval(
         correct = answer_correct(result.answer, q["answer"], q.get("choices", []))
         answers.correct.append(1.0 if correct else 0.0)
         answers.refused += int(result.refused)
-        answers.citations += len(result.citations)
-        answers.gold_citations += sum(1 for c in result.citations if is_gold([c.url or "", *c.also_at], gold))
         table = keyword_index(store)
-        answers.supporting_citations += sum(
-            1 for c in result.citations if supports_answer(table.article_text(c.article_id), q["answer"])
-        )
+        cited = [
+            {"url": c.url, "title": c.title, "gold": is_gold([c.url or "", *c.also_at], gold),
+             "states_answer": supports_answer(table.article_text(c.article_id), q["answer"])}
+            for c in result.citations
+        ]
+        answers.citations += len(cited)
+        answers.gold_citations += sum(c["gold"] for c in cited)
+        answers.supporting_citations += sum(c["states_answer"] for c in cited)
         answers.invalid_markers += result.invalid_markers
         answers.removed_markers += result.removed_markers
         answers.latencies.append(result.timings["total_ms"])
-        row.update(answer=result.answer, correct=correct, expected=q["answer"])
+        row.update(answer=result.answer, correct=correct, expected=q["answer"], citations=cited)
         rows.append(row)
         if i % 10 == 0 or i == len(questions):
             log(f"{i}/{len(questions)} questions")
