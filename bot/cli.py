@@ -192,6 +192,9 @@ def evaluate(
     backend: Optional[str] = typer.Option(None, "--backend", help="LLM backend for the answers."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a markdown report here."),
+    llm_cache: Optional[Path] = typer.Option(
+        None, "--llm-cache", help="Keep the LLM's replies in this file and replay them when a prompt repeats."
+    ),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
     from bot.evaluation.runner import markdown_report, run_eval
@@ -200,7 +203,7 @@ def evaluate(
         _fail(f"{dataset} must hold articles.jsonl and questions.jsonl")
     try:
         result = run_eval(dataset, get_settings(), limit=limit, backend=backend,
-                          log=lambda m: err.print(m, highlight=False))
+                          log=lambda m: err.print(m, highlight=False), llm_cache=llm_cache)
     except StoreError as exc:
         _fail(str(exc))
     table = markdown_report(result)

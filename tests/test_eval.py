@@ -83,6 +83,22 @@ def test_eval_on_a_tiny_dataset(tmp_path):
     assert "| newsbot (BM25 + vector" in again.stdout
 
 
+def test_llm_cache_replays_the_same_answers(tmp_path, test_model):
+    """The second run asks the model nothing and reports the same answers and metrics."""
+    dataset = _write_dataset(tmp_path / "tiny")
+    cache = tmp_path / "replies.jsonl"
+    args = ["eval", str(dataset), "--limit", "3", "--backend", "local", "--json", "--llm-cache", str(cache)]
+    env = {"NEWSBOT_LLM_MODEL": str(test_model)}
+    first = json.loads(run_newsbot(args, tmp_path / "data", **env).stdout)
+    assert first["llm_cache"]["generated"] == 3 and first["llm_cache"]["replayed"] == 0
+    assert len(cache.read_text().splitlines()) == 3
+    second = json.loads(run_newsbot(args, tmp_path / "data", **env).stdout)
+    assert second["llm_cache"] == {"path": str(cache), "replayed": 3, "generated": 0}
+    assert [r["answer"] for r in second["rows"]] == [r["answer"] for r in first["rows"]]
+    assert second["answers"]["accuracy"] == first["answers"]["accuracy"]
+    assert len(cache.read_text().splitlines()) == 3
+
+
 def test_metric_functions():
     gold = {normalise_url("https://www.cnn.com/a/b/")}
     ranked = [["http://other"], ["http://x", "http://cnn.com/a/b"], ["x"]]

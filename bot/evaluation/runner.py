@@ -146,6 +146,7 @@ def run_eval(
     backend: str | None = None,
     methods: tuple[str, ...] = METHODS,
     log=print,
+    llm_cache: Path | None = None,
 ) -> dict:
     from bot.answer import AnswerEngine
     from bot.time_window import window_for
@@ -160,6 +161,11 @@ def run_eval(
     answers = AnswerResult(backend)
     engine = AnswerEngine(eval_settings, backend=backend)
     engine.store = store  # share the open store (and its keyword index)
+    cache = None
+    if llm_cache and backend != "none":
+        from bot.llm.cached import CachedLLM
+
+        engine.llm = cache = CachedLLM(engine.llm, llm_cache)
     baseline = baseline_retriever(store)
     rows = []
     for i, q in enumerate(questions, 1):
@@ -204,6 +210,7 @@ def run_eval(
         "questions": len(questions),
         "retrieval": [results[m].summary() for m in methods],
         "answers": answers.summary(),
+        "llm_cache": {"path": str(llm_cache), "replayed": cache.hits, "generated": cache.misses} if cache else None,
         "rows": rows,
     }
 
@@ -232,4 +239,8 @@ def markdown_report(report: dict) -> str:
         f"| {a['invalid_markers']} ({a.get('removed_markers', 0)}) | "
         f"{a['answer_p50_ms'] / 1000:.1f} | {a['answer_p95_ms'] / 1000:.1f} |",
     ]
+    cache = report.get("llm_cache")
+    if cache and cache["replayed"]:
+        lines += ["", f"LLM replies: {cache['replayed']} replayed from `{cache['path']}`, {cache['generated']} "
+                      "generated; the latencies of replayed answers leave out generation."]
     return "\n".join(lines)
