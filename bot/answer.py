@@ -98,7 +98,8 @@ class AnswerEngine:
         window = window_for(question, as_of=as_of, since=since, until=until)
         hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval)
         hits = [h for h in hits if h.score >= self.settings.min_relevance]
-        add_cohesion(self.store, hits)
+        if len(hits) > 1:  # roundups matter only when another article could be cited instead
+            add_cohesion(self.store, hits)
         retrieved = time.perf_counter()
         result = self._answer_from(question, hits, on_token)
         done = time.perf_counter()

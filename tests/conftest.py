@@ -67,6 +67,15 @@ def ask_json(question: str, data_dir: Path, **extra: str) -> dict:
     return json.loads(out.stdout)
 
 
+def source_hit(article_id: str, text: str, **fields):
+    """A retrieved article as the answer stage sees it, for checker tests without a store."""
+    from index.retrieval import Hit
+
+    defaults = dict(chunk_id=f"{article_id}-0000", article_id=article_id, title=f"Article {article_id}",
+                    published=None, url=None, source_path=f"{article_id}.txt", text=text, score=0.9)
+    return Hit(**{**defaults, **fields})
+
+
 def models_dir() -> Path:
     from index.settings import Settings
 

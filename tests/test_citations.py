@@ -7,13 +7,11 @@ import pytest
 from bot.citations import check_citations
 from bot.support import prepare_sources
 from index.retrieval import Hit
+from tests.conftest import source_hit
 
 
 def _hit(n: int, text: str) -> Hit:
-    return Hit(
-        chunk_id=f"a{n}-0000", article_id=f"a{n}", title=f"Article {n}", published="2025-01-24",
-        url=None, source_path=f"a{n}.txt", text=text, score=0.9,
-    )
+    return source_hit(f"a{n}", text, title=f"Article {n}", published="2025-01-24")
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,12 @@ from bot.citations import check_citations
 from bot.extractive import extractive_answer
 from bot.support import prepare_sources
 from index.retrieval import Hit
+from tests.conftest import source_hit
 
 
 def _hit(n: int, published: str, text: str) -> Hit:
-    return Hit(
-        chunk_id=f"q{n}-0000", article_id=f"q{n}", title=f"Quake report {n}", published=published,
-        url=f"https://news.example/quake-{n}", source_path=f"q{n}.txt", text=text, score=0.9,
-    )
+    return source_hit(f"q{n}", text, title=f"Quake report {n}", published=published,
+                      url=f"https://news.example/quake-{n}")
 
 
 OLDER = _hit(1, "2022-06-22", "The earthquake in Paktika province killed at least 1,000 people, officials said. "

@@ -12,7 +12,7 @@ from index.cohesion import add_cohesion, cohesion
 from index.retrieval import Hit, retrieve
 from index.store import open_store
 from ingest.run import ingest_paths
-from tests.conftest import make_settings
+from tests.conftest import make_settings, source_hit
 
 STORY = [
     "A magnitude 7.0 earthquake struck the northern Philippine island of Luzon on Wednesday morning, "
@@ -69,10 +69,8 @@ def test_a_digest_of_unrelated_stories_is_a_roundup_and_a_story_is_not(store):
 
 
 def _hit(n: int, title: str, text: str, cohesion: float, published: str = "2022-07-27") -> Hit:
-    return Hit(
-        chunk_id=f"r{n}-0000", article_id=f"r{n}", title=title, published=published,
-        url=f"https://news.example/{n}", source_path=f"r{n}.txt", text=text, score=0.9, cohesion=cohesion,
-    )
+    return source_hit(f"r{n}", text, title=title, published=published, url=f"https://news.example/{n}",
+                      cohesion=cohesion)
 
 
 DIGEST_HIT = _hit(1, "5 things to know for July 27", " ".join(DIGEST), cohesion=0.3)
