@@ -81,6 +81,7 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
     slack_workers: int = 2
+    max_queued_per_user: int = Field(default=3, ge=0)  # waiting Slack questions per user
     slack_ask_command: str = "/ask"
     slack_reindex_command: str = "/reindex"
     admin_users: CommaList = []

@@ -24,7 +24,7 @@ from bot.answer import Answer, AnswerEngine
 from bot.slack import blocks
 from bot.slack.followup import HISTORY_LIMIT, standalone_question
 from bot.slack.mrkdwn import escape, strip_mentions, unescape
-from bot.slack.pool import AnswerPool, SeenSet
+from bot.slack.pool import Admission, AnswerPool, SeenSet
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,28 @@ class _Timeout(Exception):
     pass
 
 
+def queued_text(admission: Admission) -> str:
+    """The placeholder of a question that waits: how many answers come before it. A
+    user's later questions can still be passed by other people's turns, and are told so."""
+    text = f":hourglass_flowing_sand: Your question is queued behind {admission.ahead} other(s)"
+    if admission.own_ahead:
+        return text + (f", {admission.own_ahead} of them yours; people take turns, so others' questions "
+                       "may go in between. I'll answer here.")
+    return text + "; I'll answer here shortly."
+
+
+def too_many_waiting(waiting: int) -> str:
+    """The reply to a question beyond NEWSBOT_MAX_QUEUED_PER_USER: nothing is dropped silently."""
+    return (f":raised_hand: You already have {waiting} questions waiting for an answer. I'll answer those "
+            "first so everyone gets a turn; please ask this one again once they're answered.")
+
+
 class SlackBot:
     def __init__(self, settings: Settings, engine: AnswerEngine, bot_user_id: str):
         self.settings = settings
         self.engine = engine
         self.bot_user_id = bot_user_id
-        self.pool = AnswerPool(settings.slack_workers)
+        self.pool = AnswerPool(settings.slack_workers, settings.max_queued_per_user)
         self.seen_events = SeenSet()  # event_id: Slack retries and redeliveries
         self.seen_messages = SeenSet()  # channel:ts: a message reaches us as app_mention and message
         self.threads = SeenSet(ttl=7 * 24 * 3600)  # channel:thread_ts the bot answered in
@@ -115,21 +131,33 @@ class SlackBot:
             return True
         n = self.article_count()
         searching = f":mag: Searching {n:,} articles…" if n is not None else ":mag: Searching the articles…"
-        queued = self.pool.busy()
-        text = f":hourglass_flowing_sand: Your question is queued behind {queued} other(s); I'll answer here shortly." if queued else searching
-        ts = self._post(client, channel, thread_ts, blocks.notice_blocks(text))
+        placeholder: dict = {}
+        posted = threading.Event()  # the job needs the placeholder's ts; it is posted after admission
+
+        def job() -> None:
+            posted.wait()
+            ts = placeholder.get("ts")
+            if ts is None:
+                return
+            if admission.ahead:
+                self._update(client, channel, ts, blocks.notice_blocks(searching))
+            self._answer_job(client, channel, ts, thread_ts, question, user, follow_up_before, question_shown)
+
+        try:
+            admission = self.pool.submit(user, job)
+            if not admission.accepted:
+                log.info("question declined: its user already has %d waiting", admission.waiting)
+                self._post(client, channel, thread_ts, blocks.notice_blocks(too_many_waiting(admission.waiting)))
+                return True
+            text = queued_text(admission) if admission.ahead else searching
+            placeholder["ts"] = ts = self._post(client, channel, thread_ts, blocks.notice_blocks(text))
+        finally:
+            posted.set()
         if ts is None:
             return False
         if thread_ts:
             self.threads.add(f"{channel}:{thread_ts}")
         log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
-
-        def job() -> None:
-            if queued:
-                self._update(client, channel, ts, blocks.notice_blocks(searching))
-            self._answer_job(client, channel, ts, thread_ts, question, user, follow_up_before, question_shown)
-
-        self.pool.submit(job)
         return True
 
     def _answer_job(self, client, channel, ts, thread_ts, question, user, follow_up_before, shown) -> None:

@@ -1,5 +1,5 @@
 """In-process checks of the pieces that need no Slack: Block Kit limits, escaping, the
-follow-up rewrite, the queued notice, the answer timeout and the configuration errors."""
+follow-up rewrite, the queued notice, the seen-set, the answer timeout and the configuration errors."""
 
 from __future__ import annotations
 
@@ -117,6 +117,17 @@ def test_full_pool_tells_the_user_the_question_is_queued(tmp_path):
     assert "queued behind 1" in client.texts()[1]
     wait_until(lambda: sum(1 for t in client.texts() if t.startswith("An answer")) == 2)
     bot.shutdown()
+
+
+def test_seen_set_forgets_after_its_ttl_and_keeps_at_most_max_size():
+    from bot.slack.pool import SeenSet
+
+    seen = SeenSet(ttl=0.3, max_size=2)
+    assert seen.add("a") and not seen.add("a") and "a" in seen
+    assert seen.add("b") and seen.add("c")
+    assert "a" not in seen and "b" in seen and "c" in seen  # the oldest went first
+    time.sleep(0.35)
+    assert "c" not in seen and seen.add("c")
 
 
 def test_timeout_gives_a_short_message(tmp_path):
