@@ -1,13 +1,18 @@
 """Load on the Slack HTTP endpoint of a running bot, and the bot's peak memory.
 
-    python bench/slack_load.py [--questions 50] [--llm none|local] [--model NAME]
+    python bench/slack_load.py [--questions 50] [--flood 60] [--llm none|local] [--model NAME]
 
 Starts a local fake Slack (the test suite's) and a real `newsbot serve --http` on loopback
-over an index of the seeds, sends N signed `app_mention` events at once (N threads,
-loopback only, bounded by count and a deadline), and reports: acks within 3 s, duplicate
-answers, whether the process survived, p50/p95 event → placeholder and → answer, the
-deepest queue seen ("queued" placeholders), and the serve process's peak RSS (VmHWM).
+over an index of the seeds, sends N signed `app_mention` events at once from N different
+users (N threads, loopback only, bounded by count and a deadline), and reports: acks within
+3 s, duplicate answers, whether the process survived, p50/p95 event → placeholder and →
+answer, how many were told they were queued, and the serve process's peak RSS (VmHWM).
 With `--llm local --model M` the RSS is that of the bot with model M loaded.
+
+Then the flood: one user sends `--flood` questions at once and, as soon as they are acked,
+another user asks one. It reports that user's wait — the flooder's answers completed
+between their question and their answer, and the seconds from event to answer — and how
+many of the flooder's questions were answered or told to wait (NEWSBOT_MAX_QUEUED_PER_USER).
 """
 
 from __future__ import annotations
@@ -54,9 +59,56 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
 
 
+def deliver(url: str, message: dict) -> int:
+    """POST `message` as a signed `app_mention` event; the HTTP status."""
+    body = json.dumps(event_callback(mention(message)))
+    request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json", **sign(body)})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def answers_in(fake: FakeSlack, channel: str) -> list:
+    """The `chat.update`s that turned a placeholder in `channel` into an answer."""
+    return [c for c in fake.calls_of("chat.update", channel=channel)
+            if not str(c.args.get("text", "")).startswith(WORKING)]
+
+
+def flood(fake: FakeSlack, url: str, n: int) -> None:
+    """One user sends `n` questions at once, then another user asks one: print that
+    user's wait (the flooder's answers completed before theirs, and seconds)."""
+    messages = [fake.user_message("CFLOOD", f"<@{BOT_USER}> {QUESTION} ({i})", user="UFLOOD") for i in range(n)]
+    threads = [threading.Thread(target=deliver, args=(url, m)) for m in messages]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other = fake.user_message("CFLOODOTHER", f"<@{BOT_USER}> {QUESTION}", user="UOTHER")
+    sent = time.monotonic()
+    deliver(url, other)
+    end = sent + DEADLINE_S
+    while time.monotonic() < end and not answers_in(fake, "CFLOODOTHER"):
+        time.sleep(0.05)
+    mine = answers_in(fake, "CFLOODOTHER")
+    posts = fake.calls_of("chat.postMessage", channel="CFLOOD")
+    placeholders = [p for p in posts if str(p.args.get("text", "")).startswith(WORKING)]
+    told_to_wait = len(posts) - len(placeholders)
+    while time.monotonic() < end and len(answers_in(fake, "CFLOOD")) < len(placeholders):
+        time.sleep(0.2)
+    flood_done = answers_in(fake, "CFLOOD")
+    if not mine:
+        print(f"flood: {n} questions from one user + 1 from another: the other was not answered within {DEADLINE_S} s")
+        return
+    before = sum(1 for c in flood_done if sent < c.at < mine[0].at)
+    print(f"flood: {n} questions from one user at once, then 1 from another: the other's answer came after "
+          f"{before} of the flooder's answers, {mine[0].at - sent:.1f} s after their question")
+    print(f"flood: the flooder's questions: {len(flood_done)} answered, {told_to_wait} told to wait "
+          f"(unanswered: {n - len(flood_done) - told_to_wait})")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--flood", type=int, default=60, help="questions from one user at once (0: skip)")
     parser.add_argument("--llm", default="none")
     parser.add_argument("--model", default=None)
     parser.add_argument("--embed-backend", default=None, help="torch or onnx (default: the settings' default)")
@@ -92,13 +144,10 @@ def main():
         statuses: list[int] = []
 
         def send(i: int) -> None:
-            message = fake.user_message(f"CLOAD{i:03d}", f"<@{BOT_USER}> {QUESTION}")
-            body = json.dumps(event_callback(mention(message)))
-            request = urllib.request.Request(url, data=body.encode(), headers={"Content-Type": "application/json", **sign(body)})
+            message = fake.user_message(f"CLOAD{i:03d}", f"<@{BOT_USER}> {QUESTION}", user=f"ULOAD{i:03d}")
             started = time.monotonic()
             sent[message["channel"]] = started
-            with urllib.request.urlopen(request, timeout=30) as response:
-                statuses.append(response.status)
+            statuses.append(deliver(url, message))
             acks.append(time.monotonic() - started)
 
         threads = [threading.Thread(target=send, args=(i,)) for i in range(args.questions)]
@@ -109,8 +158,7 @@ def main():
         channels = list(sent)
 
         def answered(channel):
-            return [c for c in fake.calls_of("chat.update", channel=channel)
-                    if not str(c.args.get("text", "")).startswith(WORKING)]
+            return answers_in(fake, channel)
 
         end = time.monotonic() + DEADLINE_S
         while time.monotonic() < end and not all(answered(c) for c in channels):
@@ -134,6 +182,8 @@ def main():
         print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
         print(f"event → answer p50 {percentile(answers, 50):.1f} s p95 {percentile(answers, 95):.1f} s")
         print(f"told they were queued: {queued} (pool NEWSBOT_SLACK_WORKERS=2)")
+        if args.flood:
+            flood(fake, url, args.flood)
         print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
     finally:
         proc.terminate()
