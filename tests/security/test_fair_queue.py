@@ -189,7 +189,8 @@ def test_flood_by_one_user_does_not_delay_another(one_worker_bot):
     flood = [fake.user_message("CFLOOD", f"<@{BOT_USER}> {QUESTION} ({i})", user="UFLOOD") for i in range(40)]
 
     def replies(message: dict) -> list:
-        return [c for c in fake.calls_of("chat.postMessage", channel="CFLOOD") if c.args.get("thread_ts") == message["ts"]]
+        return [c for c in fake.calls_of("chat.postMessage", channel="CFLOOD")
+                if c.args.get("thread_ts") == message["ts"]]
 
     def refusals() -> list:
         return [c for c in fake.calls_of("chat.postMessage", channel="CFLOOD")
@@ -227,6 +228,9 @@ def test_flood_by_one_user_does_not_delay_another(one_worker_bot):
         assert call.args.get("thread_ts") in {m["ts"] for m in flood}
     placeholders = [c for c in fake.calls_of("chat.postMessage", channel="CFLOOD") if c not in refused]
     assert len(placeholders) + len(refused) == len(flood)
-    fake.wait_for(lambda: all(
-        [u for u in fake.calls_of("chat.update", channel="CFLOOD", ts=p.ts) if not str(u.args.get("text")).startswith(WORKING)]
-        for p in placeholders), 60, "an answer for every accepted flooded question")
+
+    def answered(ts: str) -> bool:
+        return any(not str(u.args.get("text")).startswith(WORKING)
+                   for u in fake.calls_of("chat.update", channel="CFLOOD", ts=ts))
+
+    fake.wait_for(lambda: all(answered(p.ts) for p in placeholders), 60, "an answer for every accepted flooded question")
