@@ -11,6 +11,12 @@ general rules, not by listing the strings of one page:
 
 Bylines ("By Jane Doe, CNN") and datelines ("New York CNN Business —") are lifted out
 into metadata instead of being indexed as text.
+
+Every pattern runs in time linear in its input (tests/security/test_ingest_regex.py tries
+them all on 10 KB adversarial strings): a paragraph is untrusted text, and a regex that
+backtracks exponentially would hang ingest under the writer lock. So no `.*` is followed
+by something it could also have matched, words are taken possessively (`*+`), and a
+pattern meant for short paragraphs checks the length first, in the pattern itself.
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+MAX_WIDGET_CHARS = 120
 _WIDGET = re.compile(
-    r"""^(
+    r"""^(?=.{0,120}$)(  # MAX_WIDGET_CHARS
         comments?\s*(\(\d+\)|\d+)? | top\s+comments | comment\s+form | leave\s+a\s+(comment|reply)
       | (show|view|load|hide)\s+(\d+\s+)?(more\s+)?comments | add\s+a\s+comment | join\s+the\s+(conversation|discussion)
       | share(\s+(this|the)\s+(article|story|page))?(\s+on\s+\w+)? | share\s+via\s+.* | (tweet|email|print|copy\s+link)
@@ -35,29 +42,36 @@ _WIDGET = re.compile(
 )
 # Longer prompts and player/gallery furniture, found anywhere in a paragraph of up to
 # MAX_PROMPT_CHARS: newsletter sign-ups, video-player feedback forms, gallery captions.
+MAX_PROMPT_CHARS = 400
 _PROMPT = re.compile(
-    r"""(
+    r"""\A(?=.{0,400}\Z).*?(
         \bsign\s+up\b.{0,80}\b(newsletter|inbox|here|for\s+free)\b | \bnewsletter\b.{0,80}\bsign\s+up\b
       | \bsubscribe\s+(to|for)\b.{0,60}\b(newsletter|updates|alerts)\b | \bnot\s+a\s+subscriber\?
       | \bvideo\s+player\s+was\s+slow\s+to\s+load | \bvideo\s+content\s+never\s+loaded
       | \bad\s+froze\s+or\s+did\s+not\s+finish\s+loading | ^video\s+ad\s+feedback\b
-      | \bjust\s+watched\b.*\breplay\b | \bmust\s+watch\b | \bhide\s+caption\s+\d+\s+of\s+\d+
+      | \bjust\s+watched\b.{0,400}?\breplay\b | \bmust\s+watch\b | \bhide\s+caption\s+\d+\s+of\s+\d+
       | ^follow\b.{0,80}\bon\s+(twitter|facebook|instagram|x|threads|bluesky)\b
       | ^(share|email|tweet)\s+(this|on)\b.{0,40}$ | \bclick\s+here\s+to\s+(subscribe|sign\s+up|get)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-MAX_PROMPT_CHARS = 400
 # The video player's feedback form, when it is glued to a paragraph of real text.
 _INLINE_PLAYER = re.compile(
     r"video\s+player\s+was\s+slow\s+to\s+load\s+content.*?(other\s+issues|$)\s*", re.IGNORECASE
 )
 # "(CNN) —" / "New York (CNN Business)" at the start of the first paragraph.
 _INLINE_DATELINE = re.compile(
-    r"^((?:[A-Z][\w.'-]*\s*){0,4}\((?:CNN|AP|Reuters|AFP|CNN Business|CNN Sport)[^)]{0,20}\))\s*(?:[—–-]+\s*)?"
+    r"^((?:[A-Z][\w.'-]*+\s*+){0,4}+\((?:CNN|AP|Reuters|AFP|CNN Business|CNN Sport)[^)]{0,20}\))\s*(?:[—–-]+\s*)?"
 )
 _SENTENCE_END = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
-_BYLINE = re.compile(r"^by\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}(?:(?:,\s*|\s+and\s+)[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})*)(?:,\s*[\w .]+)?$", re.IGNORECASE)
+# "By Jane Doe and John Roe, CNN" in a paragraph of up to 120 characters: up to 4 words
+# per name, "and" never a name's word.
+_NAME = r"(?!and\b)[A-Z][\w.'-]++(?:\s++(?!and\b)[A-Z][\w.'-]++){0,3}+"
+_BYLINE = re.compile(
+    rf"^(?=.{{0,120}}$)by\s++({_NAME}(?:(?:,\s*+|\s++and\s++){_NAME})*)(?:,\s*+[\w .]+)?$", re.IGNORECASE
+)
+_NAME_SEPARATOR = re.compile(r",|\band\b", re.IGNORECASE)
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*+(?:\n\s*+)++")
 _DATELINE = re.compile(r"^([A-Z][\w .,'-]{1,60}?)\s*(\(\w[\w .]*\))?\s*[—–-]+\s*$")
 _CREATED = re.compile(r"^(created|published|updated)\s*:\s*\S.*$", re.IGNORECASE)
 
@@ -79,14 +93,14 @@ class Cleaned:
 
 def split_paragraphs(text: str) -> list[str]:
     """Blank-line separated paragraphs, inner whitespace folded."""
-    parts = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    parts = _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n"))
     return [" ".join(p.split()) for p in parts if p.strip()]
 
 
 def is_widget(paragraph: str) -> bool:
     """Page furniture: a widget line, a sign-up prompt, player or gallery text."""
     paragraph = paragraph.strip()
-    if len(paragraph) <= 120 and _WIDGET.match(paragraph):
+    if len(paragraph) <= MAX_WIDGET_CHARS and _WIDGET.match(paragraph):
         return True
     return len(paragraph) <= MAX_PROMPT_CHARS and bool(_PROMPT.search(paragraph))
 
@@ -124,8 +138,8 @@ def clean_text(text: str) -> Cleaned:
             out.removed.append(para)
             continue
         byline = _BYLINE.match(para)
-        if byline and len(para) <= 120:
-            names = re.split(r",\s*|\s+and\s+", byline.group(1))
+        if byline:
+            names = _NAME_SEPARATOR.split(byline.group(1))
             out.byline.extend(n.strip() for n in names if n.strip() and not _is_publisher(n.strip()))
             continue
         if not out.paragraphs and _DATELINE.match(para) and len(para) <= 80:

@@ -14,6 +14,11 @@ from ingest.clutter import clean_text
 from ingest.dates import parse_date
 
 MAX_DERIVED_TITLE_CHARS = 120
+_FIRST_SENTENCE = re.compile(r"\A(.+?[.!?])(\s|$)")
+_PAGE_SUFFIX = re.compile(r"\.(html?|php|aspx?)$", re.IGNORECASE)
+_SLUG_SEPARATOR = re.compile(r"[-_+]+")
+_HEX_OR_NUMBER = re.compile(r"[0-9a-f]{6,}|\d+", re.IGNORECASE)
+_AUTHOR_SEPARATOR = re.compile(r";|,|\band\b")
 
 
 def domain_of(url: str | None) -> str | None:
@@ -26,7 +31,7 @@ def domain_of(url: str | None) -> str | None:
 def title_from_text(text: str) -> str:
     """The first sentence of the body, shortened at a word boundary."""
     first = text.strip().split("\n", 1)[0]
-    match = re.match(r"(.+?[.!?])(\s|$)", first)
+    match = _FIRST_SENTENCE.match(first)
     sentence = match.group(1) if match else first
     if len(sentence) > MAX_DERIVED_TITLE_CHARS:
         sentence = sentence[:MAX_DERIVED_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
@@ -39,11 +44,11 @@ def title_from_url(url: str | None) -> str:
         return ""
     parts = [p for p in urlparse(url).path.split("/") if p]
     for part in reversed(parts):
-        stem = re.sub(r"\.(html?|php|aspx?)$", "", unquote(part), flags=re.I)
+        stem = _PAGE_SUFFIX.sub("", unquote(part))
         if stem.lower() in ("index", "amp", "story") or stem.isdigit() or len(stem) < 4:
             continue
-        words = re.split(r"[-_+]+", stem)
-        words = [w for w in words if w and not re.fullmatch(r"[0-9a-f]{6,}|\d+", w, re.I)]
+        words = _SLUG_SEPARATOR.split(stem)
+        words = [w for w in words if w and not _HEX_OR_NUMBER.fullmatch(w)]
         if words:
             title = " ".join(words)
             return title[:1].upper() + title[1:]
@@ -54,7 +59,7 @@ def as_authors(value: object) -> list[str]:
     if not value:
         return []
     if isinstance(value, str):
-        items = re.split(r"\s*(?:;|,|\band\b)\s*", value)
+        items = _AUTHOR_SEPARATOR.split(value)
     elif isinstance(value, (list, tuple)):
         items = []
         for item in value:

@@ -15,6 +15,9 @@ from ingest.readers.decode import read_bytes, decode_bytes
 
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
                "section", "article", "tr", "figcaption", "pre")
+_TAG = re.compile(r"<[^<>]*+>")
+_NEWLINES = re.compile(r"\n+")
+_AUTHOR_SEPARATOR = re.compile(r";|\band\b")
 
 
 def html_fragment_to_text(fragment: str) -> str:
@@ -26,7 +29,7 @@ def html_fragment_to_text(fragment: str) -> str:
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except Exception:
-        return re.sub(r"<[^>]+>", " ", fragment)
+        return _TAG.sub(" ", fragment)
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     for el in root.iter(*_BLOCK_TAGS):
@@ -59,7 +62,7 @@ def from_html(html: str, source_path: str, url: str | None = None, category: str
     if not text.strip():
         raise UnreadableInput("HTML page with no article text")
     # trafilatura separates paragraphs by single newlines; the clutter rules want blank lines.
-    text = re.sub(r"\n+", "\n\n", text)
+    text = _NEWLINES.sub("\n\n", text)
     canonical = data.get("url") or url
     if canonical and not str(canonical).lower().startswith(("http://", "https://")):
         canonical = None
@@ -78,7 +81,7 @@ def from_html(html: str, source_path: str, url: str | None = None, category: str
 def _split_authors(value) -> list[str]:
     if not value:
         return []
-    return [a.strip() for a in re.split(r";|\band\b", str(value)) if a.strip()]
+    return [a.strip() for a in _AUTHOR_SEPARATOR.split(str(value)) if a.strip()]
 
 
 def _first(value) -> str | None:

@@ -13,20 +13,30 @@ from ingest.article import Article
 from ingest.readers.build import build_article
 from ingest.readers.decode import read_text
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# Linear-time patterns (tests/security/test_ingest_regex.py): a link's label and target
+# stop at the next bracket, so an unclosed `[` or `(` costs one scan, not one per bracket.
+_LINK = re.compile(r"!?\[([^\[\]\n]*+)\]\([^()\[\]\n]*+\)")
+_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*)$")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(\S(?:[^\n]{0,300}?\S)?)\1")
+_QUOTE = re.compile(r"^ {0,3}>\s?")
+_BULLET = re.compile(r"^[^\S\n]*+[-*+]\s+")
+
+
+def _heading_text(match: re.Match) -> str:
+    """`## Title ##` → "Title" (closing hashes and spaces dropped)."""
+    return match.group(1).rstrip().rstrip("#").rstrip()
 
 
 def _plain(markdown: str) -> str:
     text = _LINK.sub(r"\1", markdown)
-    text = re.sub(r"(\*\*|__|\*|_|`)(\S(?:.*?\S)?)\1", r"\2", text)
+    text = _EMPHASIS.sub(r"\2", text)
     lines = []
     for line in text.split("\n"):
         heading = _HEADING.match(line)
         if heading:
-            line = heading.group(1)
-        line = re.sub(r"^\s{0,3}>\s?", "", line)
-        line = re.sub(r"^\s*[-*+]\s+", "", line)
+            line = _heading_text(heading)
+        line = _QUOTE.sub("", line)
+        line = _BULLET.sub("", line)
         lines.append(line)
     return "\n".join(lines)
 
@@ -45,7 +55,7 @@ def read(path: Path, ctx) -> list[Article]:
     if not title:
         lines = [l for l in body.split("\n") if l.strip()]
         if lines and _HEADING.match(lines[0]):
-            title = _HEADING.match(lines[0]).group(1)
+            title = _heading_text(_HEADING.match(lines[0]))
             body = body.split(lines[0], 1)[1]
     published = meta.get("date") or meta.get("published") or meta.get("published_at")
     return [

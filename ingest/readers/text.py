@@ -13,7 +13,7 @@ from ingest.article import Article
 from ingest.readers.build import build_article
 from ingest.readers.decode import read_text
 
-_DATE_LINE = re.compile(r"^\s*(created|published|date|updated)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^\s*+(created|published|date|updated)\s*:\s*+(\S.*)$", re.IGNORECASE)
 _URL_LINE = re.compile(r"^\s*(url|link|source)\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
 
 
@@ -32,7 +32,7 @@ def read(path: Path, ctx) -> list[Article]:
         if not header_done:
             date_match = _DATE_LINE.match(line)
             if date_match and published is None:
-                published = date_match.group(2)
+                published = date_match.group(2).strip()
                 continue
             url_match = _URL_LINE.match(line)
             if url_match and url is None:
