@@ -1,4 +1,8 @@
-"""llama.cpp in-process through xllamacpp, on a GGUF pulled by `newsbot models pull`."""
+"""llama.cpp in-process through xllamacpp, on a GGUF pulled by `newsbot models pull`.
+
+llama.cpp tokenizes the rendered chat template with special tokens parsed, so every
+message loses the model's own special-token strings (read from the GGUF) first.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import threading
 from pathlib import Path
 
 from bot.llm.base import LLM, LLMError, Messages, OnToken
+from bot.llm.gguf_vocab import GGUFError, special_tokens
 from bot.llm.pull import model_file
+from bot.llm.special_tokens import strip_special_tokens
 from index.settings import Settings
 
 _servers: dict[tuple[str, int, int, str], object] = {}
@@ -70,10 +76,18 @@ class LocalLLM(LLM):
             )
         return _load_server(self.path, self.n_ctx, self.threads, self.kv_cache)
 
+    def clean(self, messages: Messages) -> Messages:
+        """`messages` without any string this model would read as a control token."""
+        try:
+            specials = special_tokens(self.path)
+        except (GGUFError, OSError, ValueError) as exc:  # no vocabulary, no prompt: refuse
+            raise LLMError(f"cannot read the special tokens of {self.path}: {exc}") from exc
+        return [{**m, "content": strip_special_tokens(m["content"], specials)} for m in messages]
+
     def chat(self, messages: Messages, max_tokens: int, on_token: OnToken | None = None) -> str:
         server = self._server()
         request = {
-            "messages": messages,
+            "messages": self.clean(messages),
             "max_tokens": max_tokens,
             "temperature": 0.0,
             "seed": 1,
