@@ -68,6 +68,10 @@ class ReplacingChromaVectorStore(ChromaVectorStore):
             self._collection.delete(ids=stale)
         self._pending_replace().difference_update(refs)
 
+    def keep_stored(self, ref_doc_id: str) -> None:
+        """The new version of this article was not stored: its old chunks stay."""
+        self._pending_replace().discard(ref_doc_id)
+
     def flush_pending(self) -> None:
         """Changed documents that produced no chunks at all: now delete their old ones."""
         for ref in list(self._pending_replace()):

@@ -23,6 +23,16 @@ class Article:
     article_id: str = ""
 
     def __post_init__(self) -> None:
+        """Every field is text (or None), so that the store takes it as metadata; readers
+        coerce through `ingest.fields`, this only catches a reader that did not."""
+        for name in ("title", "text", "source_path"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"field {name!r} is not text")
+        for name in ("published", "url", "source", "category", "dateline"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise ValueError(f"field {name!r} is not text")
+        if not all(isinstance(a, str) for a in self.authors):
+            raise ValueError("field 'authors' is not a list of names")
         if not self.article_id:
             self.article_id = make_article_id(self.url, self.source_path)
 

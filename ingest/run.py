@@ -27,7 +27,9 @@ from index.manifest import ALIASES, ARTICLES, FILES, Manifest
 from index.settings import Settings
 from index.store import open_store
 from index.writer_lock import writer_lock
+from ingest.batches import embed_batch
 from ingest.chunking import LongestFirst, article_to_document, make_splitter
+from ingest.identity import Owners
 from ingest.readers import ReadContext, UnreadableInput, is_url, read_file, read_url, supported_suffixes
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,10 @@ def _ignored(path: Path) -> bool:
 
 def discover(sources: Iterable[str | Path], report: IngestReport) -> list[Unit]:
     """Files under the given folders (sorted; hidden files and README/LICENSE skipped),
-    the files given, and feed URLs."""
+    the files given, and feed URLs. A symbolic link in a folder that resolves outside it
+    is skipped and named: dropping `passwd.txt -> /etc/passwd` into a watched folder must
+    not put the system's files into answers. (Linked folders are not descended into, so
+    link loops end.)"""
     suffixes = supported_suffixes()
     units: list[Unit] = []
     seen: set[str] = set()
@@ -112,13 +117,29 @@ def discover(sources: Iterable[str | Path], report: IngestReport) -> list[Unit]:
                     continue
                 if child.suffix.lower() not in suffixes:
                     continue
+                resolved = _inside(child, path, report)
+                if resolved is None:
+                    continue
                 if child.is_file() or child.is_dir() and child.suffix:  # a folder named like a file
-                    add(Unit(origin=str(child.resolve()), path=child, root=path))
+                    add(Unit(origin=str(resolved), path=child, root=path))
         elif path.exists():
             add(Unit(origin=str(path.resolve()), path=path, root=None))
         else:
             report.skipped.append({"path": str(source), "reason": "no such file or folder"})
     return units
+
+
+def _inside(child: Path, folder: Path, report: IngestReport) -> Path | None:
+    """`child` resolved, when it is inside `folder`; else None, and the reason noted."""
+    try:
+        resolved = child.resolve(strict=True)
+    except (OSError, RuntimeError):  # a broken link, a link loop
+        report.skipped.append({"path": str(child), "reason": "broken symbolic link (or a link loop)"})
+        return None
+    if not resolved.is_relative_to(folder.resolve()):
+        report.skipped.append({"path": str(child), "reason": f"symbolic link to outside {folder}: skipped"})
+        return None
+    return resolved
 
 
 def _stat_key(path: Path) -> list[int] | None:
@@ -208,17 +229,24 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
             documents.append((article_to_document(article), article, unit.origin))
 
     # ---- decide -------------------------------------------------------------------
-    seen: set[str] = set()
-    for ids in unchanged_files.values():
-        seen.update(ids)
-        report.unchanged += len(ids)
+    owners = Owners(articles_meta, aliases)
+    for origin, ids in unchanged_files.items():
+        report.unchanged += owners.hold_cached(origin, ids)
     unique = []
+    claimed: dict[str, set[str]] = {}  # id -> other sources with its text (also_at)
     for doc, article, origin in documents:
-        if doc.id_ in seen:  # the same id twice in this run (one url in two files)
+        verdict = owners.claim(doc.id_, origin, article.body_hash)
+        if verdict == Owners.DUPLICATE:  # the same id twice from one source
             report.duplicates += 1
-            continue
-        seen.add(doc.id_)
-        unique.append((doc, article, origin))
+        elif verdict == Owners.SAME_TEXT:
+            claimed.setdefault(doc.id_, set()).add(article.source_path)
+            report.duplicates += 1
+        elif verdict == Owners.REFUSED:
+            report.skipped.append({"path": article.source_path, "reason": owners.refusal(doc.id_, article.url, origin)})
+            file_stats.pop(origin, None)  # read again (and named again) on every run
+        else:
+            unique.append((doc, article, origin))
+    seen = owners.ids()
 
     to_prune: list[str] = []
     alias_prune: list[str] = []
@@ -237,6 +265,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
 
     todo = []        # (Document, Article, origin)
     new_aliases = []  # (alias Article, origin, primary id)
+    updating: set[str] = set()  # ids in todo that replace a stored version
     run_bodies: dict[str, str] = {}
     # articles first, known duplicates after, so a duplicate can fall back to being an
     # article of its own when the body it duplicated changed or went away
@@ -249,6 +278,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                 report.unchanged += 1
             else:
                 report.updated += 1
+                updating.add(doc.id_)
                 todo.append((doc, article, origin))
             run_bodies.setdefault(body, doc.id_)
             continue
@@ -295,6 +325,8 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                 manifest.delete(FILES, origin)
         save_docstore(docstore, settings)
 
+    alias_primaries = {entry.get("primary") for entry in manifest.all(ALIASES).values()}
+    remark: set[str] = set()  # articles whose chunks' also_at is to be (re)written
     for article, origin, primary in new_aliases:
         manifest.put(ALIASES, article.article_id, {
             "primary": primary, "origin": origin, "source_path": article.source_path,
@@ -319,12 +351,21 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         )
         for start in range(0, len(todo), BATCH_ARTICLES):
             batch = todo[start : start + BATCH_ARTICLES]
-            nodes = pipeline.run(documents=[d for d, _, _ in batch], store_doc_text=False)
+            nodes, failed = embed_batch(pipeline, docstore, writer(), [d for d, _, _ in batch])
             writer().flush_pending()
             counts: dict[str, int] = {}
             for node in nodes:
                 counts[node.ref_doc_id] = counts.get(node.ref_doc_id, 0) + 1
+            refused = {doc.id_: why for doc, why in failed}
             for doc, article, origin in batch:
+                if doc.id_ in refused:  # named, not stat-cached: tried again next run
+                    if doc.id_ in updating:
+                        report.updated -= 1
+                    else:
+                        report.added -= 1
+                    report.skipped.append({"path": article.source_path, "reason": f"not stored: {refused[doc.id_]}"})
+                    file_stats.pop(origin, None)
+                    continue
                 old = manifest.get(ARTICLES, doc.id_) or {}
                 if old.get("body_hash") and old["body_hash"] != article.body_hash:
                     if manifest.primary_for_body(old["body_hash"]) == doc.id_:
@@ -332,7 +373,10 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                 manifest.put(ARTICLES, doc.id_, {
                     "origin": origin, "source_path": article.source_path, "url": article.url or "",
                     "body_hash": article.body_hash, "chunks": counts.get(doc.id_, 0),
+                    **({"also_at": old["also_at"]} if old.get("also_at") else {}),
                 })
+                if old.get("also_at") or doc.id_ in alias_primaries:
+                    remark.add(doc.id_)  # its new chunks carry no also_at yet
                 manifest.set_body(article.body_hash, doc.id_)
                 if doc.id_ in aliases:
                     manifest.delete(ALIASES, doc.id_)
@@ -342,14 +386,22 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
             if progress:
                 progress(start + len(batch), len(todo), report.chunks_embedded)
 
+    # the same url and text from another source: noted on the article, never stored again
+    for article_id, where in claimed.items():
+        entry = manifest.get(ARTICLES, article_id)
+        if entry is not None and not where <= set(entry.get("also_at", [])):
+            manifest.put(ARTICLES, article_id, {**entry, "also_at": sorted(where | set(entry.get("also_at", [])))})
+            remark.add(article_id)
+
     # the stat cache: only for files whose every article is now stored (or aliased)
     for origin, stat in file_stats.items():
         ids = [a.article_id for _, a, o in documents if o == origin]
         manifest.put(FILES, origin, {"stat": stat, "ids": ids})
-    if new_aliases:
-        _record_alias_sources(store, manifest, {p for _, _, p in new_aliases})
+    remark |= {p for _, _, p in new_aliases}
+    if remark:
+        _record_alias_sources(store, manifest, remark)
         after_write(store)
-    if file_stats or new_aliases:
+    if file_stats or new_aliases or remark:
         save_docstore(docstore, settings)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -363,12 +415,14 @@ def _alias_alive(alias: dict | None, known_ids: set[str], articles_meta: dict) -
 
 
 def _record_alias_sources(store, manifest: Manifest, primaries: set[str]) -> None:
-    """Write the duplicates' urls/paths onto the stored chunks of their primary article
-    (metadata `also_at`), without re-embedding anything."""
+    """Write the duplicates' urls/paths, and the other sources of the same url and text,
+    onto the stored chunks of their primary article (metadata `also_at`), without
+    re-embedding anything."""
     aliases = manifest.all(ALIASES)
     for primary in primaries:
         where_else = sorted(
             {a.get("url") or a.get("source_path") for a in aliases.values() if a.get("primary") == primary}
+            | set((manifest.get(ARTICLES, primary) or {}).get("also_at", []))
         )
         got = store.collection.get(where={"document_id": primary}, include=["metadatas"])
         if not got["ids"]:

@@ -1,7 +1,9 @@
 """The last step of every reader: clean the body with `ingest.clutter` and fill the record.
 
 Every format goes through `build_article`, so clutter removal, bylines, datelines, derived
-titles and the publisher default are the same for `.txt`, `.md`, HTML, JSON and feeds.
+titles and the publisher default are the same for `.txt`, `.md`, HTML, JSON and feeds; and
+so is the check of every field (`ingest.fields`): a value the store cannot take makes the
+record unreadable, with the field named, instead of failing a batch inside Chroma.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import unquote, urlparse
 from ingest.article import Article
 from ingest.clutter import clean_text
 from ingest.dates import parse_date
+from ingest.fields import author_items, body_field, text_field
 
 MAX_DERIVED_TITLE_CHARS = 120
 _FIRST_SENTENCE = re.compile(r"\A(.+?[.!?])(\s|$)")
@@ -56,18 +59,10 @@ def title_from_url(url: str | None) -> str:
 
 
 def as_authors(value: object) -> list[str]:
-    if not value:
-        return []
+    """Names from "A, B and C" or a list of names / `{"name": ...}`; `BadField` otherwise."""
+    items = author_items(value)
     if isinstance(value, str):
-        items = _AUTHOR_SEPARATOR.split(value)
-    elif isinstance(value, (list, tuple)):
-        items = []
-        for item in value:
-            if isinstance(item, dict):
-                item = item.get("name") or ""
-            items.append(str(item))
-    else:
-        items = [str(value)]
+        items = _AUTHOR_SEPARATOR.split(items[0]) if items else []
     seen: list[str] = []
     for item in items:
         name = " ".join(item.split())
@@ -79,27 +74,38 @@ def as_authors(value: object) -> list[str]:
 
 def build_article(
     *,
-    text: str,
+    text: object,
     source_path: str,
-    title: str | None = None,
-    url: str | None = None,
+    title: object = None,
+    url: object = None,
     published: object = None,
-    source: str | None = None,
+    source: object = None,
     authors: object = None,
-    category: str | None = None,
+    category: object = None,
 ) -> Article:
-    """Clean `text`, lift byline/dateline, and fill the gaps (title, publisher)."""
+    """Check every field, clean `text`, lift byline/dateline, fill the gaps (title,
+    publisher). `UnreadableInput` names the field a record cannot be stored with."""
     from ingest.readers import UnreadableInput
 
-    cleaned = clean_text(text or "")
+    try:
+        return _build(text=body_field(text), source_path=source_path, title=text_field("title", title),
+                      url=text_field("url", url), published=published, source=text_field("source", source),
+                      authors=as_authors(authors), category=text_field("category", category))
+    except ValueError as exc:  # BadField, or a field Article refuses
+        raise UnreadableInput(str(exc)) from None
+
+
+def _build(*, text: str, source_path: str, title: str | None, url: str | None, published: object,
+           source: str | None, authors: list[str], category: str | None) -> Article:
+    from ingest.readers import UnreadableInput
+
+    cleaned = clean_text(text)
     if not cleaned.paragraphs:
-        raise UnreadableInput("no article text" + (" after clutter removal" if text and text.strip() else ""))
+        raise UnreadableInput("no article text" + (" after clutter removal" if text.strip() else ""))
     body = cleaned.text
-    url = (url or "").strip() or None
-    title = " ".join((title or "").split())
     if not title:
         title = title_from_text(body) or title_from_url(url)
-    names = as_authors(authors)
+    names = list(authors)
     for name in cleaned.byline:
         if name not in names:
             names.append(name)
@@ -109,7 +115,7 @@ def build_article(
         source_path=source_path,
         published=parse_date(published),
         url=url,
-        source=(source or "").strip() or domain_of(url),
+        source=source or domain_of(url),
         authors=names,
         category=category,
         dateline=cleaned.dateline,

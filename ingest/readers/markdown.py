@@ -61,7 +61,7 @@ def read(path: Path, ctx) -> list[Article]:
     return [
         build_article(
             text=_plain(body),
-            title=str(title) if title else None,
+            title=title,
             source_path=str(path),
             url=meta.get("url") or meta.get("canonical_url") or meta.get("link"),
             published=published,
