@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answer import Answer, AnswerEngine
+from bot.question_log import log_answer, log_feedback
 from bot.slack import blocks
 from bot.slack.followup import HISTORY_LIMIT, standalone_question
 from bot.slack.mrkdwn import escape, strip_mentions, unescape
@@ -179,9 +180,10 @@ class SlackBot:
             return
         if result.error:
             log.warning("LLM failed, answered extractively: %s", result.error)
+        question_id = log_answer(self.settings, result, "slack", channel, user)
         text, answer_blocks = blocks.answer_blocks(result, question_shown=shown)
         self._update(client, channel, ts, (text, answer_blocks))
-        self._remember(channel, ts, question, standalone, result)
+        self._remember(channel, ts, question, standalone, result, question_id)
 
     def _answer_with_timeout(self, question: str, on_timeout) -> Answer:
         """The answer; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the user and
@@ -240,9 +242,12 @@ class SlackBot:
                 return True
         return False
 
-    def _remember(self, channel: str, ts: str, question: str, standalone: str, result: Answer) -> None:
+    def _remember(
+        self, channel: str, ts: str, question: str, standalone: str, result: Answer, question_id: str,
+    ) -> None:
         with self._answers_lock:
             self.answers[f"{channel}:{ts}"] = {
+                "question_id": question_id,
                 "question": question,
                 "standalone_question": standalone,
                 "answer": result.answer,
@@ -259,9 +264,11 @@ class SlackBot:
     # --- feedback ------------------------------------------------------------------
 
     def record_feedback(self, channel: str, ts: str, user: str, value: str, message: dict | None) -> dict:
-        """Append one line to <data_dir>/feedback.jsonl."""
+        """Append one line to <data_dir>/feedback.jsonl (the answer as it was shown), and
+        the vote to the question log, joined to its question."""
         with self._answers_lock:
             known = self.answers.get(f"{channel}:{ts}")
+        log_feedback(self.settings, (known or {}).get("question_id"), value, user, channel)
         record = dict(known) if known else {
             "question": None, "answer": (message or {}).get("text"), "citations": None,
         }

@@ -181,6 +181,13 @@ def test_feedback_press_is_written_to_feedback_jsonl(socket_bot):
     assert record["value"] == "up" and record["user"] == "UBOB" and record["channel"] == "CNEWS5"
     assert record["question"] == SEED_QUESTION and "$5.2 million" in record["answer"]
     assert record["citations"][0]["title"].startswith(SEED_TITLE) and record["time"]
+    log_file = socket_bot.data_dir / "questions.jsonl"
+    entries = [json.loads(line) for line in log_file.read_text().splitlines()]
+    asked = [e for e in entries if e["kind"] == "question" and e["channel"] == "CNEWS5"]
+    assert len(asked) == 1 and asked[0]["surface"] == "slack" and asked[0]["question"] == SEED_QUESTION
+    assert asked[0]["citations"][0]["title"].startswith(SEED_TITLE) and asked[0]["refused"] is False
+    votes = [e for e in entries if e["kind"] == "feedback" and e["id"] == asked[0]["id"]]
+    assert [(v["value"], v["user"]) for v in votes] == [("up", "UBOB")]
 
 
 def test_reindex_by_admin_posts_the_result(socket_bot):
