@@ -1,6 +1,6 @@
 """newsbot's own bookkeeping, kept inside llama-index's docstore file.
 
-The docstore (one JSON file, replaced atomically) holds llama-index's document hashes, which
+The docstore (one JSON file, fsynced and replaced atomically: index/docstore.py) holds llama-index's document hashes, which
 the IngestionPipeline uses to skip unchanged articles. Next to them, in collections of the
 same key-value store, newsbot records per article where it came from and how many chunks it
 has, which bodies are stored under which id (so a duplicate body is stored once), and a

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -45,12 +45,15 @@ class Settings(BaseSettings):
     embed_backend: Literal["torch", "onnx"] = "onnx"
     watch: bool = False
     watch_interval: float = 60.0
+    feed_timeout: float = 30.0  # seconds for a whole feed fetch, redirects included
+    allow_private_feeds: bool = False  # fetch feeds from loopback/private addresses
 
     # --- retrieval and answers -------------------------------------------------------
     top_k: int = 3
     min_relevance: float = 0.20
     max_chunks_per_article: int = 2
     retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
+    fusion: Literal["rrf", "score"] = "score"
     recency_days: float = 30.0
     keyword_weight: float = 1.5
     title_weight: float = 0.5
@@ -86,6 +89,15 @@ class Settings(BaseSettings):
     slack_reindex_command: str = "/reindex"
     admin_users: CommaList = []
     allowed_channels: CommaList = []
+    http_read_timeout: float = Field(default=20.0, gt=0)  # idle seconds before a connection is closed
+    http_max_connections: int = Field(default=1000, ge=1)  # open HTTP connections (capped below the fd limit)
+    health_port: int = Field(default=0, ge=0, le=65535)  # /healthz in Socket Mode too; 0: off
+    health_host: str = "127.0.0.1"
+
+    # --- operations ------------------------------------------------------------------
+    question_log: Literal["on", "off"] = "on"
+    question_log_max_bytes: int = Field(default=20_000_000, ge=1000)
+    question_log_backups: int = Field(default=5, ge=0)
 
     _split = field_validator("sources", "admin_users", "allowed_channels", mode="before")(
         _split_list
@@ -114,3 +126,31 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (tests build their own `Settings(...)` instead)."""
     return Settings()
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field` (Slack's own names for the Slack ones)."""
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return f"NEWSBOT_{field.upper()}"
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One line per bad setting: its variable, the value given, what is allowed — instead
+    of pydantic's report, which names model internals and spans several lines each."""
+    from index.redact import redact
+
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error.get("loc") else "?"
+        info = Settings.model_fields.get(field)
+        secret = info is not None and "SecretStr" in repr(info.annotation)
+        value = "***" if secret else redact(str(error.get("input", "")))
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        allowed = error.get("msg", "is not valid").removeprefix("Input ").removeprefix("Value error, ")
+        lines.append(f"{env_name(field)}={shown!r}: {allowed} (see .env.example)")
+    return lines

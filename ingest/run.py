@@ -30,6 +30,7 @@ from index.writer_lock import writer_lock
 from ingest.batches import embed_batch
 from ingest.chunking import LongestFirst, article_to_document, make_splitter
 from ingest.identity import Owners
+from ingest.progress import printable
 from ingest.readers import ReadContext, UnreadableInput, is_url, read_file, read_url, supported_suffixes
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ class IngestReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def skip(self, path: object, reason: object) -> None:
+        """Note a skipped file or record; path and reason escaped (`ingest.progress.printable`),
+        since a file name is untrusted text and ends up in terminal lines and Slack posts."""
+        self.skipped.append({"path": printable(str(path)), "reason": printable(str(reason))})
 
     @property
     def changed(self) -> bool:
@@ -125,7 +131,7 @@ def discover(sources: Iterable[str | Path], report: IngestReport) -> list[Unit]:
         elif path.exists():
             add(Unit(origin=str(path.resolve()), path=path, root=None))
         else:
-            report.skipped.append({"path": str(source), "reason": "no such file or folder"})
+            report.skip(str(source), "no such file or folder")
     return units
 
 
@@ -134,10 +140,10 @@ def _inside(child: Path, folder: Path, report: IngestReport) -> Path | None:
     try:
         resolved = child.resolve(strict=True)
     except (OSError, RuntimeError):  # a broken link, a link loop
-        report.skipped.append({"path": str(child), "reason": "broken symbolic link (or a link loop)"})
+        report.skip(str(child), "broken symbolic link (or a link loop)")
         return None
     if not resolved.is_relative_to(folder.resolve()):
-        report.skipped.append({"path": str(child), "reason": f"symbolic link to outside {folder}: skipped"})
+        report.skip(str(child), f"symbolic link to outside {folder}: skipped")
         return None
     return resolved
 
@@ -201,7 +207,8 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
     read_ok: set[str] = set()                    # origins read (or known unchanged) this run
     file_stats: dict[str, list[int]] = {}
     for unit in units:
-        ctx = ReadContext(max_bytes=settings.max_article_bytes, root=unit.root)
+        ctx = ReadContext(max_bytes=settings.max_article_bytes, root=unit.root, feed_timeout=settings.feed_timeout,
+                          allow_private_feeds=settings.allow_private_feeds)
         stat = None if unit.is_url else _stat_key(unit.path)
         if use_stat_cache and stat is not None:
             cached = manifest.get(FILES, unit.origin)
@@ -215,11 +222,11 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         try:
             articles = read_url(unit.origin, ctx) if unit.is_url else read_file(unit.path, ctx)
         except UnreadableInput as exc:
-            report.skipped.append({"path": str(unit.path or unit.origin), "reason": str(exc)})
+            report.skip(str(unit.path or unit.origin), str(exc))
             continue
         except Exception as exc:  # a reader bug must not stop the other files
-            log.exception("reader failed on %s", unit.origin)
-            report.skipped.append({"path": str(unit.path or unit.origin), "reason": f"reader error: {exc!r}"})
+            log.exception("reader failed on %s", printable(unit.origin))
+            report.skip(str(unit.path or unit.origin), f"reader error: {exc!r}")
             continue
         report.skipped.extend(ctx.skipped)
         read_ok.add(unit.origin)
@@ -242,7 +249,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
             claimed.setdefault(doc.id_, set()).add(article.source_path)
             report.duplicates += 1
         elif verdict == Owners.REFUSED:
-            report.skipped.append({"path": article.source_path, "reason": owners.refusal(doc.id_, article.url, origin)})
+            report.skip(article.source_path, owners.refusal(doc.id_, article.url, origin))
             file_stats.pop(origin, None)  # read again (and named again) on every run
         else:
             unique.append((doc, article, origin))
@@ -363,7 +370,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                         report.updated -= 1
                     else:
                         report.added -= 1
-                    report.skipped.append({"path": article.source_path, "reason": f"not stored: {refused[doc.id_]}"})
+                    report.skip(article.source_path, f"not stored: {refused[doc.id_]}")
                     file_stats.pop(origin, None)
                     continue
                 old = manifest.get(ARTICLES, doc.id_) or {}

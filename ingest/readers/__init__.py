@@ -22,14 +22,19 @@ class UnreadableInput(Exception):
 @dataclass
 class ReadContext:
     """What a reader needs besides the path: the size cap, the source root it was found
-    under (for a category from a corpus sub-folder) and where to note skipped records."""
+    under (for a category from a corpus sub-folder), where to note skipped records, and
+    for feed URLs the fetch deadline and whether private addresses may be fetched."""
 
     max_bytes: int | None = None
     root: Path | None = None
+    feed_timeout: float = 30.0
+    allow_private_feeds: bool = False
     skipped: list[dict] = field(default_factory=list)
 
     def skip(self, where: str, reason: str) -> None:
-        self.skipped.append({"path": where, "reason": reason})
+        from ingest.progress import printable
+
+        self.skipped.append({"path": printable(where), "reason": printable(reason)})
 
     def category_for(self, path: Path) -> str | None:
         """The folder name when the file sits in a sub-folder of the source root

@@ -2,7 +2,8 @@
 
 An entry's full content (`content:encoded`, Atom `<content>`) is used when present, else
 its summary. The entry's link is its url, so the id is the same whether the story comes
-from a feed or from its saved HTML page.
+from a feed or from its saved HTML page (the first source to store a URL keeps it: `ingest.identity`).
+A feed URL is fetched by `ingest.readers.fetch`: one deadline, public addresses only.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from pathlib import Path
 from ingest.article import Article
 from ingest.readers.build import build_article, domain_of
 from ingest.readers.decode import read_bytes
-
-FETCH_TIMEOUT = 30.0
+from index.redact import redact
 
 
 def read(path: Path, ctx) -> list[Article]:
@@ -23,20 +23,19 @@ def read(path: Path, ctx) -> list[Article]:
 
 
 def read_url(url: str, ctx) -> list[Article]:
+    from http.client import HTTPException
     from urllib.error import URLError
-    from urllib.request import Request, urlopen
 
     from ingest.readers import UnreadableInput
+    from ingest.readers.fetch import FetchRefused, fetch_url
 
-    request = Request(url, headers={"User-Agent": "newsbot feed reader"})
     try:
-        with urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            limit = ctx.max_bytes
-            raw = response.read(limit + 1 if limit else -1)
-    except (URLError, OSError, ValueError) as exc:
-        raise UnreadableInput(f"cannot fetch the feed: {getattr(exc, 'reason', exc)}") from exc
-    if ctx.max_bytes and len(raw) > ctx.max_bytes:
-        raise UnreadableInput(f"feed is over the NEWSBOT_MAX_ARTICLE_BYTES cap of {ctx.max_bytes:,}")
+        raw = fetch_url(url, max_bytes=ctx.max_bytes, timeout=ctx.feed_timeout,
+                        allow_private=ctx.allow_private_feeds)
+    except FetchRefused as exc:
+        raise UnreadableInput(f"cannot fetch the feed: {redact(str(exc))}") from None
+    except (URLError, OSError, ValueError, HTTPException) as exc:
+        raise UnreadableInput(f"cannot fetch the feed: {redact(str(getattr(exc, 'reason', exc)))}") from exc
     return parse_feed(raw, url, ctx)
 
 

@@ -139,6 +139,7 @@ def test_feed_url(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = settings.model_copy(update={"allow_private_feeds": True})  # the feed is on loopback
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
         report = ingest_sources(settings, [url])
