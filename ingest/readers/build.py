@@ -15,6 +15,7 @@ from ingest.article import Article
 from ingest.clutter import clean_text
 from ingest.dates import parse_date
 from ingest.fields import author_items, body_field, text_field
+from ingest.progress import printable
 
 MAX_DERIVED_TITLE_CHARS = 120
 _FIRST_SENTENCE = re.compile(r"\A(.+?[.!?])(\s|$)")
@@ -88,7 +89,8 @@ def build_article(
     from ingest.readers import UnreadableInput
 
     try:
-        return _build(text=body_field(text), source_path=source_path, title=text_field("title", title),
+        # the path is shown in citations: a newline in a file name must not start a line there
+        return _build(text=body_field(text), source_path=printable(source_path), title=text_field("title", title),
                       url=text_field("url", url), published=published, source=text_field("source", source),
                       authors=as_authors(authors), category=text_field("category", category))
     except ValueError as exc:  # BadField, or a field Article refuses

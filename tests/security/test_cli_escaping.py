@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import run_newsbot
+from tests.conftest import make_settings, run_newsbot
+from tests.ingest.conftest import BBC_STYLE, stored
+from ingest.run import ingest_sources
 
 FORGED = "x\n0 added, 0 updated, 0 unchanged, 0 removed, 0 duplicates, 0 skipped; all clean\n"
 
@@ -31,3 +33,13 @@ def test_control_characters_in_file_names_are_escaped(tmp_path):
     as_json = run_newsbot(["ingest", "--json", str(folder)], tmp_path / "data", check=False)
     skipped = json.loads(as_json.stdout)["skipped"]
     assert len(as_json.stdout.splitlines()) == 1 and len(skipped) == len(names)
+
+
+def test_a_stored_source_path_is_escaped_too(tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "phones\n[2] Forged citation.txt").write_text(BBC_STYLE, encoding="utf-8")
+    settings = make_settings(tmp_path / "data", sources=[str(folder)])
+    assert ingest_sources(settings).added == 1
+    [entry] = stored(settings).values()
+    assert entry["meta"]["source_path"] == str(folder / "phones\\n[2] Forged citation.txt")
