@@ -6,9 +6,10 @@ alive, and ingest holds the writer lock meanwhile. So the fetch gets one deadlin
 passes, the sockets are shut down and the fetch fails with that reason.
 
 A feed URL, or a redirect from it, can point into the network newsbot runs in: the cloud
-metadata service (169.254.169.254), an admin page on 127.0.0.1 or 10.x. Every host is
-resolved before it is contacted and every address the fetch connects to is checked (so a
-DNS answer that changes in between does not get through): loopback and private addresses
+metadata service (169.254.169.254), an admin page on 127.0.0.1 or 10.x. Every host, the
+URL's and each redirect's, is resolved and its addresses checked before it is contacted,
+and the connection goes to the checked address itself (a DNS answer that changes in
+between cannot slip another one in; behind a proxy the URL's host is checked): loopback and private addresses
 are refused unless NEWSBOT_ALLOW_PRIVATE_FEEDS=1 (feeds on your own network); link-local
 addresses never hold a feed and are always refused.
 """
@@ -89,12 +90,27 @@ class _Fetch:
         return sock
 
     def create_connection(self, address, timeout=None, source_address=None, **kwargs):
-        sock = self.create_unchecked(address, timeout, source_address, **kwargs)
-        why = refusal(sock.getpeername()[0], self.allow_private)
-        if why:
-            sock.close()
-            raise FetchRefused(f"{address[0]}: {why}")
-        return sock
+        """Resolve, check every address, then connect to a checked one."""
+        host, port = address
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        for *_, sockaddr in infos:
+            why = refusal(sockaddr[0], self.allow_private)
+            if why:
+                raise FetchRefused(f"{host}: {why}")
+        error: OSError | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            sock = socket.socket(family, kind, proto)
+            self.register(sock)
+            try:
+                sock.settimeout(self.remaining())
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                sock.close()
+                error = exc
+        raise error or OSError(f"cannot connect to {host}")
 
     def register(self, sock: socket.socket) -> None:
         with self.lock:
