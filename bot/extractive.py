@@ -20,7 +20,19 @@ MIN_SENTENCE_SCORE = 0.35
 
 
 def _terms(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9$.]+", text.lower()) if w not in _STOP and len(w) > 1}
+    words = (w.strip(".") for w in re.findall(r"[a-z0-9$.]+", text.lower()))  # "week." is "week"; "$5.2" stays
+    return {w for w in words if w not in _STOP and len(w) > 1}
+
+
+def echoes_question(sentence: str, q_terms: set[str]) -> bool:
+    """A sentence that asks something, or restates the question with next to nothing
+    new, is no answer: daily digests quote the quiz question itself ("Which former pope
+    was laid to rest this week?"), and it is the best match for that question."""
+    if "?" in sentence:
+        return True
+    terms = _terms(sentence)
+    covered = len(q_terms & terms) / max(1, len(q_terms))
+    return covered >= 0.8 and len(terms - q_terms) <= 2
 
 
 def rank_sentences(question: str, sources: list[SourceText]) -> list[tuple[float, int, str]]:
@@ -31,6 +43,8 @@ def rank_sentences(question: str, sources: list[SourceText]) -> list[tuple[float
     for source in sources:
         sims = source.vectors @ q_vec
         for sentence, sim in zip(source.sentences, sims):
+            if echoes_question(sentence, q_terms):
+                continue
             overlap = len(q_terms & _terms(sentence)) / max(1, len(q_terms))
             ranked.append((float(sim) + 0.2 * overlap, source.n, sentence))
     ranked.sort(key=lambda item: item[0], reverse=True)

@@ -15,23 +15,42 @@ _ABBREVIATIONS = {
     "jr", "sr", "inc", "corp", "co", "ltd", "vs", "no", "jan", "feb", "mar", "apr", "jun",
     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e",
 }
-_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)]*\s+(?=["'“‘(]?[A-Z0-9$£€])""")
+_BOUNDARY = re.compile(r"""(?<=[.!?])(["'”’)]*)\s+(?=["'“‘(]?[A-Z0-9$£€])""")
+
+
+def _inside_quote(text: str) -> bool:
+    """Whether `text` ends inside an open quotation (curly quotes counted by side,
+    straight ones by parity)."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
 def _split_paragraph(paragraph: str) -> list[str]:
     """Split at . ! ? followed by a capital, unless the word before is an abbreviation
-    or a single initial ("U.S.", "Mr.", "J. Smith")."""
+    or a single initial ("U.S.", "Mr.", "J. Smith"), or the stop is inside a quotation
+    that closes later in the paragraph ("I came. I saw," he said. — one sentence). The
+    closing quote or bracket after the stop stays with its sentence."""
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
-        before = paragraph[start : match.start()].rstrip("\"'”’)")
+        end = match.end(1)
+        before = paragraph[start:end].rstrip("\"'”’)")
         last_word = before.split()[-1].rstrip(".!?").lower() if before.split() else ""
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue
-        sentences.append(paragraph[start : match.start()])
+        if _inside_quote(paragraph[start:end]) and _closes_later(paragraph[start:end], paragraph[end:]):
+            continue
+        sentences.append(paragraph[start:end])
         start = match.end()
     sentences.append(paragraph[start:])
     return sentences
+
+
+def _closes_later(head: str, rest: str) -> bool:
+    """An open quotation in `head` is closed somewhere in `rest` (an unclosed quote, a
+    typo, must not glue the whole paragraph into one sentence)."""
+    if head.count("“") > head.count("”"):
+        return "”" in rest
+    return '"' in rest
 
 
 def split_sentences(text: str) -> list[str]:
