@@ -20,6 +20,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.answer import Answer, AnswerEngine
 from bot.question_log import log_answer, log_feedback
 from bot.slack import blocks
@@ -148,6 +149,7 @@ class SlackBot:
             admission = self.pool.submit(user, job)
             if not admission.accepted:
                 log.info("question declined: its user already has %d waiting", admission.waiting)
+                metrics.observe_unanswered("slack", "declined")
                 self._post(client, channel, thread_ts, blocks.notice_blocks(too_many_waiting(admission.waiting)))
                 return True
             text = queued_text(admission) if admission.ahead else searching
@@ -173,14 +175,17 @@ class SlackBot:
                 standalone, lambda: self._update(client, channel, ts, blocks.notice_blocks(blocks.TIMEOUT_TEXT))
             )
         except _Timeout:
+            metrics.observe_unanswered("slack", "timeout")
             return
         except Exception:
+            metrics.observe_unanswered("slack", "error")
             log.exception("answering failed")
             self._update(client, channel, ts, blocks.notice_blocks(blocks.ERROR_TEXT))
             return
         if result.error:
             log.warning("LLM failed, answered extractively: %s", result.error)
         question_id = log_answer(self.settings, result, "slack", channel, user)
+        metrics.observe_answer(result, "slack")
         text, answer_blocks = blocks.answer_blocks(result, question_shown=shown)
         self._update(client, channel, ts, (text, answer_blocks))
         self._remember(channel, ts, question, standalone, result, question_id)
@@ -303,7 +308,8 @@ class SlackBot:
             from ingest.run import ingest_paths
 
             try:
-                report = ingest_paths([Path(s) for s in self.settings.sources], self.settings)
+                report = ingest_paths(list(self.settings.sources), self.settings)  # folders, files, feed URLs
+                metrics.observe_ingest(report)
                 text = (
                     f":white_check_mark: Re-index done in {report.seconds:.1f} s: {report.added} new, "
                     f"{report.updated} updated, {report.unchanged} unchanged, {report.removed} removed, "
@@ -312,6 +318,7 @@ class SlackBot:
                 for s in report.skipped[:10]:
                     text += f"\n• skipped {escape(str(s.get('path')))}: {escape(str(s.get('reason')))}"
             except Exception:
+                metrics.observe_ingest(failed=True)
                 log.exception("re-index failed")
                 text = ":warning: The re-index failed; the details are in the bot's log."
             finally:
