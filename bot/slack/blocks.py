@@ -1,8 +1,9 @@
 """Block Kit for the bot's messages: the answer, its sources and the feedback buttons.
 
 Everything from an article, the model or a user goes through `mrkdwn.escape` here, so no
-caller can forget it. Slack's limits: 3,000 chars a section, 10 elements a context block,
-50 blocks a message; the plain `text` fallback is what notifications and old clients show.
+caller can forget it, and every mrkdwn text is `verbatim` (`mrkdwn.mrkdwn_text`). Slack's
+limits: 3,000 chars a section, 10 elements a context block, 50 blocks a message; the plain
+`text` fallback is what notifications and old clients show.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.answer import Answer, Citation
-from bot.slack.mrkdwn import escape, link, link_markers
+from bot.slack.mrkdwn import escape, link, link_markers, mrkdwn_text
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -59,11 +60,11 @@ def source_line(c: Citation) -> str:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": mrkdwn_text(text)}
 
 
 def _context(texts: list[str]) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t[:SECTION_LIMIT]} for t in texts]}
+    return {"type": "context", "elements": [mrkdwn_text(t[:SECTION_LIMIT]) for t in texts]}
 
 
 def _feedback_actions() -> dict:

@@ -18,6 +18,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mrkdwn_text(text: str) -> dict:
+    """A Block Kit mrkdwn text object that Slack shows as written: `verbatim` stops it
+    auto-linking bare URLs and turning `@here` or `#channel` typed as text into mentions
+    and channel links; the bot's own `<url|label>` links still work."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit to sit inside `<url|label>`, or None (no link for other schemes)."""
     if not url:

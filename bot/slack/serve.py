@@ -3,6 +3,8 @@
 Every Web API client (the app's, and the one Socket Mode uses for `apps.connections.open`)
 gets `SLACK_API_URL` as its base URL, so GovSlack, a proxy or a test's fake Slack work.
 Configuration problems raise `ServeError` with one line for the user, never a traceback.
+HTTP mode listens on loopback unless `--host` says otherwise (a reverse proxy terminates
+TLS in front of it); `NEWSBOT_HEALTH_PORT` adds a `/healthz` port in either mode.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import threading
 import time
 
+from cachetools import TTLCache
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,6 +27,10 @@ log = logging.getLogger(__name__)
 
 BOT_TOKEN = re.compile(r"^xoxb-[A-Za-z0-9-]+$")
 APP_TOKEN = re.compile(r"^xapp-[A-Za-z0-9-]+$")
+# Bolt accepts a signed request whose timestamp is within 5 minutes of now, either way: a
+# signature seen once stays remembered for the whole 10 minutes it could be replayed in.
+REPLAY_WINDOW = 600.0
+EVENTS_PATH = "/slack/events"
 
 
 class ServeError(Exception):
@@ -114,13 +121,43 @@ def build_app(client: WebClient, signing_secret: str | None, bot) -> App:
             return BoltResponse(status=200, body="")
         return next()
 
+    replays = ReplayGuard()
+
+    @app.middleware
+    def skip_replays(request, next):
+        """A signed request is answered once: slash commands carry no event_id, so a copied
+        `/ask` would otherwise be answered again for as long as its signature is valid."""
+        signature = (request.headers.get("x-slack-signature") or [None])[0]
+        if signature and not replays.first(signature):
+            log.warning("ignoring a replayed request (its signature was seen in the last %.0f minutes)",
+                        REPLAY_WINDOW / 60)
+            return BoltResponse(status=200, body="")
+        return next()
+
     register(app, bot)
     return app
 
 
-def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
+class ReplayGuard:
+    """Signatures seen within the replay window (thread-safe; oldest dropped when full)."""
+
+    def __init__(self, window: float = REPLAY_WINDOW, size: int = 100_000):
+        self._seen: TTLCache = TTLCache(maxsize=size, ttl=window)
+        self._lock = threading.Lock()
+
+    def first(self, signature: str) -> bool:
+        """True the first time a signature is seen, False for a replay."""
+        with self._lock:
+            if signature in self._seen:
+                return False
+            self._seen[signature] = True
+            return True
+
+
+def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = "127.0.0.1") -> None:
     """Run until SIGINT/SIGTERM. Raises `ServeError` for configuration problems."""
     from bot.answer import AnswerEngine
+    from bot.slack.http_face import health_app, slack_app
     from bot.slack.runtime import SlackBot
 
     bot_token, app_token, signing_secret = check_settings(settings, http)
@@ -142,31 +179,48 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
 
         start_watcher(settings, stop, on_report=lambda r: log.info("watch: %s", r.summary()))
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
-    if http:
-        from bot.slack.http_server import SlackHTTPServer
+    faces = []
+    handler = None
+    try:
+        if http:
+            faces.append(_listen(slack_app(app, EVENTS_PATH, lambda: True), settings, host, port))
+            serving = f"over HTTP on {faces[0].host}:{faces[0].port}{EVENTS_PATH}"
+        else:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        try:
-            server = SlackHTTPServer(app, host, port)
-        except OSError as exc:
-            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-        threading.Thread(target=server.serve_forever, name="newsbot-http", daemon=True).start()
-        _announce(f"newsbot: serving {who} over HTTP on {host}:{server.port}{server.path}")
+            handler = SocketModeHandler(app, app_token=app_token, logger=logging.getLogger("newsbot.slack.socket"))
+            try:
+                handler.connect()
+            except SlackApiError as exc:
+                raise ServeError(f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error')}") from None
+            except Exception as exc:
+                raise ServeError(f"cannot open a Socket Mode connection: {exc}") from None
+            serving = "over Socket Mode"
+        if settings.health_port:
+            connected = handler.client.is_connected if handler else (lambda: True)
+            health = _listen(health_app(connected), settings, settings.health_host, settings.health_port)
+            faces.append(health)
+            serving += f" (/healthz on {health.host}:{health.port})"
+        _announce(f"newsbot: serving {who} {serving}")
         stop.wait()
-        server.shutdown()
-    else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, app_token=app_token, logger=logging.getLogger("newsbot.slack.socket"))
-        try:
-            handler.connect()
-        except SlackApiError as exc:
-            raise ServeError(f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error')}") from None
-        except Exception as exc:
-            raise ServeError(f"cannot open a Socket Mode connection: {exc}") from None
-        _announce(f"newsbot: serving {who} over Socket Mode")
-        stop.wait()
-        handler.close()
+        if handler:
+            handler.close()
+    finally:
+        for face in faces:
+            face.close()
     bot.shutdown()
+
+
+def _listen(wsgi, settings: Settings, host: str, port: int):
+    """A started `HttpFace` serving `wsgi` on host:port, or `ServeError`."""
+    from bot.slack.http_face import HttpFace
+
+    try:
+        face = HttpFace(wsgi, host, port, read_timeout=settings.http_read_timeout,
+                        max_connections=settings.http_max_connections)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return face.start()
 
 
 def _announce(line: str) -> None:

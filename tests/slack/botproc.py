@@ -84,7 +84,9 @@ class Bot:
         return self.process.poll() is None
 
 
-def start_bot(tmp_path_factory, seeded: Path, http: bool = False, **extra: str) -> Bot:
+def start_bot(tmp_path_factory, seeded: Path, http: bool = False, host: str | None = "127.0.0.1",
+              **extra: str) -> Bot:
+    """`newsbot serve` (HTTP mode with `--host host`, or no `--host` for host=None)."""
     base = tmp_path_factory.mktemp("bot")
     data_dir = base / "data"
     if seeded.exists():
@@ -98,7 +100,7 @@ def start_bot(tmp_path_factory, seeded: Path, http: bool = False, **extra: str) 
     if http:
         port = free_port()
         env["SLACK_SIGNING_SECRET"] = SIGNING_SECRET
-        args += ["--http", "--port", str(port), "--host", "127.0.0.1"]
+        args += ["--http", "--port", str(port)] + (["--host", host] if host else [])
     else:
         env["SLACK_APP_TOKEN"] = APP_TOKEN
     log_path = base / "bot.log"
