@@ -5,7 +5,9 @@ Problems found:
   after writing to Chroma and before saving the docstore, for an article that is gone);
 * articles without chunks: in the docstore, nothing in Chroma;
 * count mismatches: an article with a different number of chunks than the docstore
-  recorded, or chunks of another version of its body.
+  recorded, or chunks of another version of its body;
+* forgotten articles still indexed: a takedown (`newsbot forget`) whose chunks or docstore
+  entry are back (a run killed halfway, or a store restored from an old backup).
 
 `--repair` deletes orphan chunks and forgets the articles without (complete) chunks, so
 the next `newsbot ingest`/`reindex` embeds them again. It runs under the writer lock.
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from index.docstore import load_docstore, save_docstore
-from index.manifest import ARTICLES, FILES, Manifest
+from index.manifest import ARTICLES, FILES, TOMBSTONES, Manifest
 from index.settings import Settings
 from index.store import open_store
 from index.writer_lock import writer_lock
@@ -31,23 +33,28 @@ class CheckReport:
     orphan_chunks: list[str] = field(default_factory=list)
     articles_without_chunks: list[str] = field(default_factory=list)
     count_mismatches: list[dict] = field(default_factory=list)
+    forgotten: int = 0  # tombstones
+    forgotten_still_indexed: list[str] = field(default_factory=list)
     repaired: bool = False
 
     @property
     def clean(self) -> bool:
-        return not (self.orphan_chunks or self.articles_without_chunks or self.count_mismatches)
+        return not (self.orphan_chunks or self.articles_without_chunks or self.count_mismatches
+                    or self.forgotten_still_indexed)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "clean": self.clean}
 
     def summary(self) -> str:
         if self.clean:
-            return f"ok: {self.articles} articles, {self.chunks} chunks; docstore and Chroma agree"
+            forgotten = f", {self.forgotten} forgotten" if self.forgotten else ""
+            return f"ok: {self.articles} articles, {self.chunks} chunks{forgotten}; docstore and Chroma agree"
         verb = "repaired" if self.repaired else "found"
         return (
             f"{verb}: {len(self.orphan_chunks)} orphan chunks, "
             f"{len(self.articles_without_chunks)} articles without chunks, "
-            f"{len(self.count_mismatches)} count mismatches "
+            f"{len(self.count_mismatches)} count mismatches, "
+            f"{len(self.forgotten_still_indexed)} forgotten articles still indexed "
             f"({self.articles} articles, {self.chunks} chunks)"
             + ("; run `newsbot reindex` to embed the dropped articles again" if self.repaired else
                "; run `newsbot check --repair`")
@@ -84,11 +91,14 @@ def _check(settings: Settings, repair: bool) -> CheckReport:
     meta = manifest.all(ARTICLES)
     inventory = chunk_inventory(store)
     report = CheckReport(articles=len(known), chunks=sum(len(e["ids"]) for e in inventory.values()))
+    forgotten = manifest.all(TOMBSTONES)
+    report.forgotten = len(forgotten)
+    report.forgotten_still_indexed = sorted(aid for aid in forgotten if aid in inventory or aid in known)
     for aid, entry in inventory.items():
         if aid not in known:
             report.orphan_chunks.extend(entry["ids"])
-    bad: list[str] = []
-    for aid in sorted(known):
+    bad: list[str] = [aid for aid in report.forgotten_still_indexed if aid in known]
+    for aid in sorted(known - set(forgotten)):
         entry = inventory.get(aid)
         if entry is None:
             report.articles_without_chunks.append(aid)

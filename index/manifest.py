@@ -16,6 +16,7 @@ ARTICLES = "newsbot/articles"  # article_id -> {origin, source_path, url, body_h
 BODIES = "newsbot/bodies"      # body_hash -> article_id stored with that body
 ALIASES = "newsbot/aliases"    # duplicate article_id -> {primary, origin, source_path, url, body_hash}
 FILES = "newsbot/files"        # origin file -> {stat: [...], ids: [...]}
+TOMBSTONES = "newsbot/tombstones"  # forgotten article_id -> {url, title, reason, time}
 
 
 class Manifest:
@@ -56,3 +57,14 @@ class Manifest:
 
     def set_body(self, body_hash: str, article_id: str) -> None:
         self.put(BODIES, body_hash, {"id": article_id})
+
+    # -- takedowns --------------------------------------------------------------------
+    def tombstones(self) -> dict[str, dict]:
+        return self.all(TOMBSTONES)
+
+    def forget_files_with(self, article_id: str) -> None:
+        """Drop the stat cache of files that hold `article_id`, so the next run reads them."""
+        for origin, entry in self.all(FILES).items():
+            if article_id in entry.get("ids", []):
+                self.delete(FILES, origin)
+

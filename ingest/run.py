@@ -200,6 +200,8 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
     known_ids = manifest.article_ids()
     aliases = manifest.all(ALIASES)
     articles_meta = manifest.all(ARTICLES)
+    forgotten = manifest.tombstones()
+    forgotten_bodies = {e.get("body_hash") for e in forgotten.values() if e.get("body_hash")}
 
     # ---- read ---------------------------------------------------------------------
     documents = []        # (Document, Article, origin)
@@ -213,7 +215,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         if use_stat_cache and stat is not None:
             cached = manifest.get(FILES, unit.origin)
             if cached and cached.get("stat") == stat and all(
-                i in known_ids or _alias_alive(aliases.get(i), known_ids, articles_meta)
+                i in known_ids or i in forgotten or _alias_alive(aliases.get(i), known_ids, articles_meta)
                 for i in cached.get("ids", [])
             ):
                 unchanged_files[unit.origin] = cached["ids"]
@@ -238,10 +240,14 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
     # ---- decide -------------------------------------------------------------------
     owners = Owners(articles_meta, aliases)
     for origin, ids in unchanged_files.items():
-        report.unchanged += owners.hold_cached(origin, ids)
+        report.unchanged += owners.hold_cached(origin, [i for i in ids if i not in forgotten])
     unique = []
     claimed: dict[str, set[str]] = {}  # id -> other sources with its text (also_at)
     for doc, article, origin in documents:
+        if doc.id_ in forgotten or article.body_hash in forgotten_bodies:
+            report.skip(article.source_path, f"forgotten ({article.url or doc.id_} was taken down with "
+                        "`newsbot forget`; `newsbot forget --undo` allows it again)")
+            continue
         verdict = owners.claim(doc.id_, origin, article.body_hash)
         if verdict == Owners.DUPLICATE:  # the same id twice from one source
             report.duplicates += 1
