@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     max_queued_per_user: int = Field(default=3, ge=0)  # waiting Slack questions per user
     slack_ask_command: str = "/ask"
     slack_reindex_command: str = "/reindex"
+    slack_forget_command: str = "/forget"
     admin_users: CommaList = []
     allowed_channels: CommaList = []
     http_read_timeout: float = Field(default=20.0, gt=0)  # idle seconds before a connection is closed

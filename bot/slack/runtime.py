@@ -289,6 +289,10 @@ class SlackBot:
 
     # --- re-indexing ---------------------------------------------------------------
 
+    def run_writer(self, job) -> None:
+        """Run a job that writes to the store (re-index, takedown) on the one writer thread."""
+        self._reindexer.submit(job)
+
     def reindex(self, client: WebClient, channel: str, user: str | None, thread_ts: str | None = None) -> None:
         """Incremental ingest of NEWSBOT_SOURCES, for admins only; the result is posted."""
         if not self.is_admin(user):
@@ -329,7 +333,7 @@ class SlackBot:
             else:
                 self._post(client, channel, thread_ts, blocks.notice_blocks(text))
 
-        self._reindexer.submit(job)
+        self.run_writer(job)
 
     # --- Slack calls ---------------------------------------------------------------
 

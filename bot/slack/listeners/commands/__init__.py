@@ -1,13 +1,14 @@
-"""Slash commands: `/ask` and `/reindex` (names from NEWSBOT_SLACK_ASK_COMMAND / _REINDEX_COMMAND)."""
+"""Slash commands: `/ask`, `/reindex` and `/forget` (names from NEWSBOT_SLACK_*_COMMAND)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners.commands import ask_command, reindex_command
+from bot.slack.listeners.commands import ask_command, forget_command, reindex_command
 from bot.slack.runtime import SlackBot
 
 
 def register(app: App, bot: SlackBot) -> None:
     app.command(bot.settings.slack_ask_command)(ask_command.make(bot))
     app.command(bot.settings.slack_reindex_command)(reindex_command.make(bot))
+    app.command(bot.settings.slack_forget_command)(forget_command.make(bot))
