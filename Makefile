@@ -33,6 +33,7 @@ SERVER_TESTS := tests/test_skeleton.py tests/test_retrieval.py tests/test_roundu
 test: $(STAMP)
 	$(BIN)/newsbot models pull smollm2-135m
 	$(BIN)/newsbot models export-onnx
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 	tests/with_chroma_server.sh $(BIN)/python -m pytest -q $(SERVER_TESTS)
 
