@@ -11,28 +11,95 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from index import offline  # noqa: F401
-from index.settings import get_settings
+from index.redact import install_log_filter, redact, redact_url
+from index.settings import describe_errors, get_settings
 from index.store import StoreError
 
-app = typer.Typer(help="Question answering over news articles, with citations.", no_args_is_help=True)
-models_app = typer.Typer(help="Local GGUF models for the `local` backend.", no_args_is_help=True)
-app.add_typer(models_app, name="models")
 err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+class _OneLineErrors(TyperGroup):
+    """Every error ends as one line on stderr and exit 2, never a traceback: a bad setting
+    is one line per setting (name, value, what is allowed); an unexpected exception is its
+    type and message, and `-v` adds its traceback."""
+
+    def invoke(self, ctx):
+        from pydantic import ValidationError
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except ValidationError as exc:
+            for line in describe_errors(exc):
+                err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+            if isinstance(exc, _user_errors()):
+                _fail(" ".join(str(exc).split()))
+            if ctx.params.get("verbose"):
+                import traceback
+
+                sys.stderr.write(redact(traceback.format_exc()))
+            _fail(" ".join(f"{type(exc).__name__}: {exc}".split()))
+
+
+def _user_errors() -> tuple[type, ...]:
+    """Errors whose message is written for the user (no exception type needed)."""
+    from bot.llm.base import LLMError
+
+    return (StoreError, LLMError)
+
+
+class _Redacted:
+    """stdout/stderr with URL credentials and tokens masked in everything written."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+app = typer.Typer(cls=_OneLineErrors, help="Question answering over news articles, with citations.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+models_app = typer.Typer(help="Local GGUF models for the `local` backend.", no_args_is_help=True,
+                         pretty_exceptions_enable=False)
+app.add_typer(models_app, name="models")
 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr.")):
+    for name in ("stdout", "stderr"):
+        if not isinstance(getattr(sys, name), _Redacted):
+            setattr(sys, name, _Redacted(getattr(sys, name)))
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_filter()
+
+
+def _require_articles(settings, docstore_too: bool = False) -> None:
+    """Commands that read the index say in one line that it is empty and what fills it."""
+    from index.emptiness import empty_index_message
+
+    message = empty_index_message(settings, docstore_too=docstore_too)
+    if message:
+        _fail(message)
 
 
 def _run_ingest(sources, prune: bool, as_json: bool) -> None:
@@ -117,8 +184,10 @@ def check(
     """Verify that the docstore and Chroma agree (orphan chunks, articles without chunks)."""
     from index.check import check_index
 
+    settings = get_settings()
+    _require_articles(settings, docstore_too=True)
     try:
-        report = check_index(get_settings(), repair=repair)
+        report = check_index(settings, repair=repair)
     except StoreError as exc:
         _fail(str(exc))
     print(json.dumps(report.to_dict()) if as_json else report.summary())
@@ -164,6 +233,7 @@ def ask(
     from bot.llm import LLMError
     from bot.render import answer_text
 
+    _require_articles(get_settings())
     engine = AnswerEngine(get_settings(), backend=backend)
     on_token = None
     if stream and not as_json:
@@ -216,9 +286,7 @@ def evaluate(
 def serve(
     http: bool = typer.Option(False, "--http", help="Serve the Events API over HTTP instead of Socket Mode."),
     port: int = typer.Option(3000, "--port", help="HTTP port (with --http)."),
-    host: str = typer.Option(
-        "127.0.0.1", "--host", help="HTTP address to listen on (with --http); 0.0.0.0 exposes it on every interface."
-    ),
+    host: str = typer.Option("0.0.0.0", "--host", help="HTTP address to listen on (with --http)."),
 ):
     """Run the Slack bot (Socket Mode with SLACK_APP_TOKEN, or --http with SLACK_SIGNING_SECRET)."""
     from bot.slack.serve import ServeError, serve as run

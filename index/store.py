@@ -14,6 +14,7 @@ from functools import cached_property
 from urllib.parse import urlparse
 
 from index import offline  # noqa: F401
+from index.redact import redact, redact_url
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def make_client(settings: Settings):
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
-            raise StoreError(f"NEWSBOT_CHROMA_URL={settings.chroma_url!r} is not a URL like http://host:8000")
+            raise StoreError(f"NEWSBOT_CHROMA_URL={redact_url(settings.chroma_url)!r} is not a URL like http://host:8000")
         headers = {}
         if settings.chroma_token:
             headers["X-Chroma-Token"] = settings.chroma_token.get_secret_value()
@@ -50,7 +51,7 @@ def make_client(settings: Settings):
             )
         except Exception as exc:  # chromadb raises bare ValueError/ConnectError here
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
+                f"cannot reach the Chroma server at {redact_url(settings.chroma_url)}: {redact(str(exc))}. "
                 "Start it with `chroma run --path DIR --port PORT` or unset NEWSBOT_CHROMA_URL."
             ) from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)

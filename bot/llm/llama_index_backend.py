@@ -4,6 +4,7 @@ message conversion, streaming, and turning connection errors into one clear LLME
 from __future__ import annotations
 
 from bot.llm.base import LLM, LLMError, Messages, OnToken
+from index.redact import redact, redact_url
 
 
 class LlamaIndexLLM(LLM):
@@ -11,7 +12,7 @@ class LlamaIndexLLM(LLM):
 
     def __init__(self, client, where: str):
         self.client = client
-        self.where = where
+        self.where = redact_url(where)  # printed in errors and `describe()`: no credentials
 
     def describe(self) -> str:
         return f"{self.name}:{getattr(self.client, 'model', '?')}@{self.where}"
@@ -30,4 +31,4 @@ class LlamaIndexLLM(LLM):
                     on_token(part.delta)
             return text
         except Exception as exc:  # httpx/openai/ollama each raise their own types
-            raise LLMError(f"{self.name} backend at {self.where} failed: {type(exc).__name__}: {exc}") from exc
+            raise LLMError(f"{self.name} backend at {self.where} failed: {type(exc).__name__}: {redact(str(exc))}") from exc

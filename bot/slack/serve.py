@@ -21,6 +21,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from index.redact import redact, redact_url
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def connect_client(settings: Settings, bot_token: str, app_token: str | None = N
         raise ServeError(f"Slack rejected {which}: {exc.response.get('error')}") from None
     except Exception as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise ServeError(f"cannot reach Slack at {_api_url(settings)}: {reason}") from None
+        raise ServeError(f"cannot reach Slack at {redact_url(_api_url(settings))}: {redact(str(reason))}") from None
     finally:
         sdk_log.setLevel(level)
     return client, auth.data
@@ -159,10 +160,13 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     from bot.answer import AnswerEngine
     from bot.slack.http_face import health_app, slack_app
     from bot.slack.runtime import SlackBot
+    from index.emptiness import empty_index_message
 
     bot_token, app_token, signing_secret = check_settings(settings, http)
     _quiet_sdk_loggers()
     client, auth = connect_client(settings, bot_token, app_token)
+    if not settings.watch and (empty := empty_index_message(settings, "; or set NEWSBOT_WATCH=1 to let the bot fill it")):
+        raise ServeError(empty)  # one line, not a traceback at the first question
     engine = AnswerEngine(settings)
     bot = SlackBot(settings, engine, bot_user_id=auth.get("user_id", ""))
     started = time.perf_counter()
