@@ -286,7 +286,9 @@ def evaluate(
 def serve(
     http: bool = typer.Option(False, "--http", help="Serve the Events API over HTTP instead of Socket Mode."),
     port: int = typer.Option(3000, "--port", help="HTTP port (with --http)."),
-    host: str = typer.Option("0.0.0.0", "--host", help="HTTP address to listen on (with --http)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="HTTP address to listen on (with --http); 0.0.0.0 exposes it on every interface."
+    ),
 ):
     """Run the Slack bot (Socket Mode with SLACK_APP_TOKEN, or --http with SLACK_SIGNING_SECRET)."""
     from bot.slack.serve import ServeError, serve as run
