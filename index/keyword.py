@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +122,12 @@ class KeywordIndex:
         row = self._row.get(chunk_id)
         return -1 if row is None else int(self._days[row])
 
+    def newest_day(self) -> int | None:
+        """Days since the epoch of the newest dated chunk (None: nothing dated)."""
+        self.ensure_current()
+        dated = self._days[self._days >= 0]
+        return int(dated.max()) if len(dated) else None
+
     def excludes_any(self, min_day: int | None, max_day: int | None) -> bool:
         """Whether a date window leaves out any chunk (chunks without a date are kept)."""
         dated = self._days[self._days >= 0]
@@ -173,19 +181,32 @@ class KeywordIndex:
         self._titles = bm25
 
     def _save(self, revision: int) -> None:
+        """Several processes share the cache (the bot, `newsbot ask`): each writes its own
+        temporary directory and renames it into place; one that loses a race drops its own.
+        The cache only saves time, so failing to write it is never an error."""
         target = self.cache_dir / f"rev-{revision}"
-        tmp = self.cache_dir / f".rev-{revision}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True, exist_ok=True)
-        self._bm25.save(str(tmp), show_progress=False)
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
-            for cid, text, meta in zip(self._ids, self._texts, self._metas):
-                out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
+        tmp = self.cache_dir / f".rev-{revision}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            self._bm25.save(str(tmp), show_progress=False)
+            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
+                for cid, text, meta in zip(self._ids, self._texts, self._metas):
+                    out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
+            shutil.rmtree(target, ignore_errors=True)  # a damaged or outdated copy
+            tmp.rename(target)
+        except OSError as exc:  # another process saved or cleared this revision meanwhile
+            log.debug("keyword cache rev-%s not saved: %s", revision, exc)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         for old in self.cache_dir.glob("rev-*"):
             if old != target:
                 shutil.rmtree(old, ignore_errors=True)
+        for old in self.cache_dir.glob(".rev-*.tmp"):  # left by a killed process
+            try:
+                if time.time() - old.stat().st_mtime > 3600:
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                pass
 
     def _load(self, revision: int) -> bool:
         import bm25s

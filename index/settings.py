@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     question_log: Literal["on", "off"] = "on"
     question_log_max_bytes: int = Field(default=20_000_000, ge=1000)
     question_log_backups: int = Field(default=5, ge=0)
+    stale_after: float = Field(default=86_400.0, ge=0)  # seconds; 0: no staleness alarm
 
     _split = field_validator("sources", "admin_users", "allowed_channels", mode="before")(
         _split_list

@@ -13,6 +13,15 @@ def article_count(store: Store) -> int:
     return len(keyword_index(store).article_ids()) if store.count() else 0
 
 
+def newest_published(store: Store) -> float | None:
+    """Epoch seconds of the start of the newest article's publication day (the staleness
+    alarm's reading), from the chunk table retrieval keeps current anyway."""
+    from index.retrieval import keyword_index
+
+    day = keyword_index(store).newest_day() if store.count() else None
+    return None if day is None else day * 86400.0
+
+
 def _dir_size(path) -> int:
     import os
 

@@ -1,4 +1,5 @@
-"""The HTTP face of `newsbot serve`: Bolt's WSGI adapter on waitress, and `/healthz`.
+"""The HTTP face of `newsbot serve`: Bolt's WSGI adapter on waitress, `/healthz`, `/readyz`
+and `/metrics`.
 
 Why waitress (measured, see docs/slack.md): it parses and buffers each request in its I/O
 loop and hands a worker thread only complete requests, so a slow or half-open client holds
@@ -66,24 +67,32 @@ def _unreadable(raw: bytes, content_type: str | None) -> str | None:
     return None
 
 
-def health_app(health: Health) -> Callable:
-    """`GET /healthz`: 200 `ok` while `health()` holds, 503 otherwise; 404 for the rest."""
+def health_app(health: Health, ready: Health | None = None) -> Callable:
+    """`GET /healthz` (the process answers: 200 while `health()` holds, else 503), `/readyz`
+    (it can answer questions: `ready()`), `/metrics` (Prometheus text); 404 for the rest."""
+    from bot.metrics import metrics_app
+
+    metrics = metrics_app()
+    checks = {"/healthz": health, "/readyz": ready or health}
 
     def app(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            ok = health()
-            return _reply(start_response, "200 OK" if ok else "503 Service Unavailable", "ok" if ok else "unavailable")
-        return _reply(start_response, "404 Not Found", "not found")
+        path = environ.get("PATH_INFO")
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or path not in (*checks, "/metrics"):
+            return _reply(start_response, "404 Not Found", "not found")
+        if path == "/metrics":
+            return metrics(environ, start_response)
+        ok = checks[path]()
+        return _reply(start_response, "200 OK" if ok else "503 Service Unavailable", "ok" if ok else "unavailable")
 
     return app
 
 
-def slack_app(bolt_app, path: str, health: Health) -> Callable:
-    """Slack's requests on `path` through Bolt's WSGI adapter, plus `/healthz`."""
+def slack_app(bolt_app, path: str, health: Health, ready: Health | None = None) -> Callable:
+    """Slack's requests on `path` through Bolt's WSGI adapter, plus `health_app`'s routes."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     bolt = SlackRequestHandler(bolt_app, path)
-    healthz = health_app(health)
+    healthz = health_app(health, ready)
 
     def app(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != path or environ.get("REQUEST_METHOD") != "POST":

@@ -108,6 +108,11 @@ class AnswerPool:
                 self._turn, _, user, job = heapq.heappop(self._queue)
                 self._users[user].waiting -= 1
 
+    def counts(self) -> tuple[int, int]:
+        """(running, waiting) jobs, for the queue metric."""
+        with self._lock:
+            return self._running, len(self._queue)
+
     def shutdown(self) -> None:
         """Drop the waiting jobs; running ones finish in the background."""
         with self._lock:

@@ -96,6 +96,20 @@ class SlackBot:
                 return self._count[1] if self._count else None
         return self._count[1]
 
+    def ready(self) -> bool:
+        """Can answer: the store responds and the LLM is loaded (or none is needed)."""
+        try:
+            self.engine.store.count()
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            log.warning("not ready: the store does not answer: %s", exc)
+            return False
+        return self.engine.backend == "none" or "llm" in self.engine.__dict__
+
+    def tell_admins(self, client: WebClient, text: str) -> None:
+        """A direct message (the app's DM: a user id as the channel) to every admin."""
+        for admin in self.settings.admin_users:
+            self._post(client, admin, None, blocks.notice_blocks(escape(text)))
+
     def allowed(self, channel: str | None) -> bool:
         """DMs always; channels only those in NEWSBOT_ALLOWED_CHANNELS when it is set."""
         allowed = self.settings.allowed_channels

@@ -157,8 +157,10 @@ class ReplayGuard:
 
 def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = "127.0.0.1") -> None:
     """Run until SIGINT/SIGTERM. Raises `ServeError` for configuration problems."""
+    from bot import metrics
     from bot.answer import AnswerEngine
     from bot.slack.http_face import health_app, slack_app
+    from bot.slack.monitor import start_monitor
     from bot.slack.runtime import SlackBot
     from index.emptiness import empty_index_message
 
@@ -181,13 +183,14 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
         # The re-index watcher runs in this process, so the embedded store keeps one writer.
         from ingest.watch import start_watcher
 
-        start_watcher(settings, stop, on_report=lambda r: log.info("watch: %s", r.summary()))
+        start_watcher(settings, stop, on_report=metrics.observe_ingest)
+    start_monitor(settings, bot, client, stop)
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
     faces = []
     handler = None
     try:
         if http:
-            faces.append(_listen(slack_app(app, EVENTS_PATH, lambda: True), settings, host, port))
+            faces.append(_listen(slack_app(app, EVENTS_PATH, lambda: True, bot.ready), settings, host, port))
             serving = f"over HTTP on {faces[0].host}:{faces[0].port}{EVENTS_PATH}"
         else:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -202,7 +205,8 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
             serving = "over Socket Mode"
         if settings.health_port:
             connected = handler.client.is_connected if handler else (lambda: True)
-            health = _listen(health_app(connected), settings, settings.health_host, settings.health_port)
+            health = _listen(health_app(connected, lambda: connected() and bot.ready()),
+                             settings, settings.health_host, settings.health_port)
             faces.append(health)
             serving += f" (/healthz on {health.host}:{health.port})"
         _announce(f"newsbot: serving {who} {serving}")
