@@ -83,3 +83,20 @@ def test_gaps_group_refused_questions_by_topic():
     assert {q for q in gaps[0].questions} == {questions[0], questions[2], questions[3]}
     assert set(gaps[1].questions) == {questions[1], questions[4]}
     assert gaps[0].label in gaps[0].questions
+
+
+def test_cli_answers_are_logged_and_reported(tmp_path, seeded_dir):
+    import shutil
+
+    from tests.conftest import run_newsbot
+
+    data = tmp_path / "data"
+    shutil.copytree(seeded_dir, data)
+    run_newsbot(["ask", "--backend", "none", "How much money in waivers have Mexican programs received?"], data)
+    run_newsbot(["ask", "--backend", "none", "Who won the curling world championship on Mars?"], data)
+    entries = [json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines()]
+    assert [(e["surface"], e["refused"]) for e in entries] == [("cli", False), ("cli", True)]
+    assert entries[0]["citations"][0]["title"].startswith("Rubio Uses Waivers")
+    report = json.loads(run_newsbot(["report", "--json"], data).stdout)
+    assert report["questions"] == 2 and report["refused"] == 1 and report["refusal_rate"] == 0.5
+    assert [g["label"] for g in report["gaps"]] == ["Who won the curling world championship on Mars?"]
