@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import shlex
-from dataclasses import dataclass
-from functools import cached_property
+import threading
+import time
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from index import offline  # noqa: F401
@@ -81,20 +82,171 @@ def mismatch_message(settings: Settings, recorded: str, wanted: str) -> str:
     )
 
 
+RETIRED_CLIENT_SECONDS = 10.0  # a replaced client is closed this long after: no read lasts that long
+
+
+class _Embedded:
+    """This process's embedded Chroma client for each chroma dir, and the collection
+    revision it is known to be current at.
+
+    Chroma caches one client state per path per process and never looks at the disk again:
+    its vector index stays as it was loaded while another process writes, so a long-lived
+    reader reads stale results or fails with "Error finding id" once chunks were replaced.
+    Collection metadata is read from SQLite each time, so the revision that every write
+    bumps is seen at once (0.4-1 ms); when it moved past what this client has seen, the
+    client is reopened (20-60 ms, plus reloading the vector index on the next query: about
+    0.3 s for 30k chunks).
+    Writes through the current client advance its revision without a reopen."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.clients: dict[str, tuple[object, int]] = {}  # path -> (client, generation)
+        self.revisions: dict[tuple[str, str], int | None] = {}  # (path, collection) -> revision
+        # the path's client is current at
+        self.generation = 0
+        self.writing: set[str] = set()  # paths whose writer lock this process holds
+        self.retired: list[tuple[float, object]] = []  # (when, replaced chromadb System)
+
+    def client(self, settings: Settings) -> tuple[object, int]:
+        path = str(settings.chroma_dir)
+        with self.lock:
+            if path not in self.clients:
+                self._open(settings, path, None)
+            return self.clients[path]
+
+    def _open(self, settings: Settings, path: str, revision: int | None) -> None:
+        """A new client (Chroma's per-path cache bypassed), current at least at `revision`,
+        read before it was made; a first client reads it itself (it loads its vector index
+        lazily, at the first query, so it is current at what it reads now)."""
+        from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+        reopening = path in self.clients
+        with Shared._refcount_lock:
+            old = Shared._identifier_to_system.pop(path, None)
+            Shared._identifier_to_refcount.pop(path, None)
+        if old is not None and reopening:
+            self.retired.append((time.monotonic(), old))
+        self.generation += 1
+        client = make_client(settings)
+        self.clients[path] = (client, self.generation)
+        self.revisions[_key(settings)] = revision if reopening else _read_revision(client, settings)
+
+    def _reap(self) -> None:
+        """Free the vector indexes of replaced clients once the reads that had started on
+        them are long done (the cycle collector alone would keep them for minutes)."""
+        now = time.monotonic()
+        while self.retired and now - self.retired[0][0] > RETIRED_CLIENT_SECONDS:
+            _, system = self.retired.pop(0)
+            try:
+                system.stop()
+            except Exception as exc:  # freeing is best effort; reads never depend on it
+                log.warning("could not close a replaced Chroma client: %s", exc)
+
+    def sync(self, settings: Settings, revision: int) -> None:
+        """Reopen when the collection's revision is not the one this client is current at.
+        Not while this process holds the writer lock: then its client, refreshed when the
+        lock was taken and written through since, is the current state, and reopening it
+        would pull it from under the writer."""
+        path = str(settings.chroma_dir)
+        with self.lock:
+            self._reap()
+            if path in self.writing:
+                self.revisions[_key(settings)] = revision
+                return
+            if self.revisions.get(_key(settings)) != revision and path in self.clients:
+                log.info("the store changed in another process (revision %s → %s); reopening it",
+                         self.revisions.get(_key(settings)), revision)
+                self._open(settings, path, revision)
+
+    def before_write(self, settings: Settings, crashed_writer: bool) -> None:
+        """Called with the writer lock just taken: never write through a stale client. A
+        writer that died mid-write left chunks without a revision bump: reopen then too."""
+        path = str(settings.chroma_dir)
+        with self.lock:
+            self.writing.add(path)
+            if path not in self.clients:
+                return
+            revision = _read_revision(self.clients[path][0], settings)
+            if crashed_writer or revision != self.revisions.get(_key(settings)):
+                self._open(settings, path, revision)
+
+    def after_write(self, settings: Settings) -> None:
+        with self.lock:
+            self.writing.discard(str(settings.chroma_dir))
+
+    def reopen_after_error(self, settings: Settings) -> bool:
+        """A read failed: another process may be between writing chunks and bumping the
+        revision. Reopen, unless this process is the writer (then the failure is not
+        staleness, and reopening would hide its own writes from its readers)."""
+        path = str(settings.chroma_dir)
+        with self.lock:
+            if path in self.writing or path not in self.clients:
+                return False
+            self._open(settings, path, _read_revision(self.clients[path][0], settings))
+            return True
+
+    def bumped(self, settings: Settings, generation: int, old: int, new: int) -> None:
+        """A write through a client of `generation` moved the revision from `old` to `new`:
+        that client is still current if it was current at `old`; otherwise readers reopen."""
+        path = str(settings.chroma_dir)
+        with self.lock:
+            current = self.clients.get(path)
+            if current and current[1] == generation and self.revisions.get(_key(settings)) == old:
+                self.revisions[_key(settings)] = new
+
+
+EMBEDDED = _Embedded()
+
+
+def _key(settings: Settings) -> tuple[str, str]:
+    return str(settings.chroma_dir), settings.collection
+
+
+def _read_revision(client, settings: Settings) -> int | None:
+    try:
+        current = client.get_collection(settings.collection, embedding_function=None)
+    except Exception:  # not created yet (chromadb raises NotFoundError or ValueError)
+        return None
+    return int((current.metadata or {}).get("revision", 0))
+
+
 @dataclass
 class Store:
-    """An open store: the Chroma collection plus llama-index's view of it."""
+    """An open store: the Chroma collection plus llama-index's view of it.
+
+    Embedded, the client is this process's shared one (`EMBEDDED`), reopened when another
+    process wrote; the collection and llama-index's vector store are re-derived from it
+    whenever it was reopened, so holders of a Store never keep reading a stale client."""
 
     settings: Settings
     embedding_id: str
+    _server_client: object = field(default=None, init=False, repr=False)
+    _collection: object = field(default=None, init=False, repr=False)
+    _vector_store: object = field(default=None, init=False, repr=False)
+    _generation: int = field(default=-1, init=False, repr=False)
 
-    @cached_property
+    @property
     def client(self):
-        return make_client(self.settings)
+        return self._client_and_generation()[0]
 
-    @cached_property
+    def _client_and_generation(self):
+        if self.settings.chroma_url:
+            if self._server_client is None:
+                self._server_client = make_client(self.settings)
+            return self._server_client, 0
+        return EMBEDDED.client(self.settings)
+
+    @property
     def collection(self):
-        collection = self.client.get_or_create_collection(
+        client, generation = self._client_and_generation()
+        if self._collection is None or generation != self._generation:
+            self._collection = self._open_collection(client)
+            self._vector_store = None
+            self._generation = generation
+        return self._collection
+
+    def _open_collection(self, client):
+        collection = client.get_or_create_collection(
             name=self.settings.collection,
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": self.embedding_id, "revision": 0},
@@ -105,27 +257,58 @@ class Store:
             raise StoreError(mismatch_message(self.settings, recorded, self.embedding_id))
         return collection
 
-    @cached_property
+    @property
     def vector_store(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        return ChromaVectorStore(chroma_collection=self.collection)
+        collection = self.collection
+        if self._vector_store is None:
+            self._vector_store = ChromaVectorStore(chroma_collection=collection)
+        return self._vector_store
 
     def count(self) -> int:
         return self.collection.count()
 
     def revision(self) -> int:
         """Bumped by every write; readers (the keyword index, other processes) compare it
-        to know that the collection changed. Read fresh from Chroma each time."""
+        to know that the collection changed. Read fresh from Chroma each time; embedded, a
+        change made by another process reopens the client before anything is read."""
+        if self.settings.chroma_url:
+            return self._read_revision()
+        with EMBEDDED.lock:  # not between a write's bump and its bookkeeping
+            revision = self._read_revision()
+            EMBEDDED.sync(self.settings, revision)
+        return revision
+
+    def _read_revision(self) -> int:
         current = self.client.get_collection(self.settings.collection, embedding_function=None)
         return int((current.metadata or {}).get("revision", 0))
 
     def bump_revision(self) -> int:
-        current = self.client.get_collection(self.settings.collection, embedding_function=None)
-        metadata = dict(current.metadata or {})
-        metadata["revision"] = int(metadata.get("revision", 0)) + 1
-        current.modify(metadata=metadata)
+        with EMBEDDED.lock:
+            self.collection  # the client this store writes through
+            generation = self._generation
+            current = self.client.get_collection(self.settings.collection, embedding_function=None)
+            metadata = dict(current.metadata or {})
+            old = int(metadata.get("revision", 0))
+            metadata["revision"] = old + 1
+            current.modify(metadata=metadata)
+            if not self.settings.chroma_url:
+                EMBEDDED.bumped(self.settings, generation, old, old + 1)
         return metadata["revision"]
+
+    def read(self, fn):
+        """`fn()`, tried once more on a reopened client if Chroma fails: another process
+        may have replaced chunks and not yet bumped the revision (embedded only)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return fn()
+        except ChromaError as exc:
+            if self.settings.chroma_url or not EMBEDDED.reopen_after_error(self.settings):
+                raise
+            log.info("a read failed (%s); reopened the store, trying once more", exc)
+            return fn()
 
 
 def open_store(settings: Settings) -> Store:

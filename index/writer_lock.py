@@ -1,6 +1,10 @@
 """One writer at a time for the embedded store (Chroma's PersistentClient is not
 process-safe: a second writer can corrupt it). The lock is an `flock` on a file in the
-data dir, so it vanishes with its process, even after `kill -9`."""
+data dir, so it vanishes with its process, even after `kill -9`.
+
+Taking it also brings this process's Chroma client up to date (index/store.py): a
+process that read the store before another one wrote (the bot's watcher, Slack
+`/reindex`) must not write through its stale index and persist it over the other's."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from index.settings import Settings
-from index.store import StoreError
+from index.store import EMBEDDED, StoreError
 
 
 @contextmanager
@@ -35,11 +39,15 @@ def writer_lock(settings: Settings):
         ) from None
     try:
         handle.seek(0)
+        crashed_writer = bool(handle.read().strip())  # a holder that exits cleanly empties it
+        EMBEDDED.before_write(settings, crashed_writer)
+        handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         yield
     finally:
+        EMBEDDED.after_write(settings)
         handle.seek(0)
         handle.truncate()
         fcntl.flock(handle, fcntl.LOCK_UN)

@@ -5,7 +5,9 @@ cost a `stat()` per file, and the docstore skips unchanged articles, so polling 
 The Slack bot runs the same loop in a background thread when `NEWSBOT_WATCH=1`
 (`start_watcher(settings, stop_event)`), so the embedded store keeps a single writer: the
 bot's own process. A poll that finds the writer lock taken (someone runs `newsbot ingest`)
-is skipped and tried again at the next interval.
+is skipped and tried again at the next interval. Taking the lock reopens the process's
+Chroma client when another process wrote since (index/writer_lock.py), so the watcher
+never writes through the index it loaded before that write.
 """
 
 from __future__ import annotations
