@@ -24,13 +24,6 @@ TIE_MARGIN = 0.05
 
 
 @dataclass
-class CheckedSentence:
-    text: str  # without markers
-    sources: list[int]  # original source numbers
-    verified: bool
-
-
-@dataclass
 class CheckedAnswer:
     text: str
     used: list[int]  # original source numbers in order of first use
@@ -52,54 +45,78 @@ def _without_attribution(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def check_citations(
-    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD
-) -> CheckedAnswer:
-    """Verify, repair and renumber the citations of `raw` against `sources` (1-based)."""
-    sentences = split_sentences(_PREAMBLE.sub("", raw.strip()))
-    bare = [_without_attribution(strip_markers(s)) for s in sentences]
-    vectors = encode(bare) if bare else []
-    by_n = {s.n: s for s in sources}
-    checked: list[CheckedSentence] = []
-    dropped: list[str] = []
-    invalid = 0
-    quotes: dict[int, tuple[float, str]] = {}
-    for sentence, text, vector in zip(sentences, bare, vectors):
+def reply_sentences(raw: str) -> list[str]:
+    """The sentences of an LLM reply, its "Answer:" preamble removed."""
+    return split_sentences(_PREAMBLE.sub("", raw.strip()))
+
+
+class CitationChecker:
+    """Checks an answer one sentence at a time, so that a streamed answer and a finished
+    one go through the same rules: `add()` returns the sentence as it will be shown
+    (markers renumbered by first use, the newer source's figure) or None when no source
+    supports it. A sentence's verdict depends only on it and the sentences before it, so
+    the sentences shown while streaming are exactly the start of the final text."""
+
+    def __init__(self, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD):
+        self.sources = sources
+        self.threshold = threshold
+        self.by_n = {s.n: s for s in sources}
+        self.shown: list[str] = []
+        self.used: list[int] = []
+        self.dropped: list[str] = []
+        self.invalid = 0
+        self._quotes: dict[int, tuple[float, str]] = {}
+
+    def add(self, sentence: str) -> str | None:
+        text = _without_attribution(strip_markers(sentence))
         if not re.search(r"\w", text):
-            continue
+            return None
+        # one sentence per encode call, streamed or not: batching changes int8 activations
+        vector = encode([text])[0]
         markers = markers_in(sentence)
-        invalid += sum(1 for n in markers if n not in by_n)
+        self.invalid += sum(1 for n in markers if n not in self.by_n)
         numbers = numbers_in(text)
-        support = {n: support_of(vector, numbers, s) for n, s in by_n.items()}
-        candidates = _citable([n for n, s in support.items() if _supports(s, threshold)], by_n)
+        support = {n: support_of(vector, numbers, s) for n, s in self.by_n.items()}
+        candidates = _citable([n for n, s in support.items() if _supports(s, self.threshold)], self.by_n)
         ok = [n for n in markers if n in candidates]
         if not ok and candidates:
             ok = [_best_of(candidates, support)]
         if not ok:
-            dropped.append(text)
-            continue
-        text, newer, quote = prefer_newer(Claim(text, ok[0], vector), sources)
+            self.dropped.append(text)
+            return None
+        text, newer, quote = prefer_newer(Claim(text, ok[0], vector), self.sources)
         if quote is not None:  # a newer source says otherwise: its sentence replaces this one
             ok = [newer]
-            quotes[newer] = (2.0, quote)
+            self._quotes[newer] = (2.0, quote)
         for n in ok:
-            if n not in quotes or support[n].score > quotes[n][0]:
-                quotes[n] = (support[n].score, support[n].quote)
-        checked.append(CheckedSentence(text=text, sources=ok, verified=True))
-    used: list[int] = []
-    for sentence in checked:
-        for n in sentence.sources:
-            if n not in used:
-                used.append(n)
-    renumber = {n: i for i, n in enumerate(used, 1)}
-    return CheckedAnswer(
-        text=" ".join(attach_markers(c.text, [renumber[n] for n in c.sources]) for c in checked),
-        used=used,
-        quotes={n: q for n, (_, q) in quotes.items()},
-        verified={n: True for n in used},
-        dropped=dropped,
-        invalid_markers=invalid,
-    )
+            if n not in self._quotes or support[n].score > self._quotes[n][0]:
+                self._quotes[n] = (support[n].score, support[n].quote)
+        for n in ok:
+            if n not in self.used:
+                self.used.append(n)
+        shown = attach_markers(text, [self.used.index(n) + 1 for n in ok])
+        self.shown.append(shown)
+        return shown
+
+    def result(self) -> CheckedAnswer:
+        return CheckedAnswer(
+            text=" ".join(self.shown),
+            used=list(self.used),
+            quotes={n: self._quotes[n][1] for n in self.used},
+            verified={n: True for n in self.used},
+            dropped=list(self.dropped),
+            invalid_markers=self.invalid,
+        )
+
+
+def check_citations(
+    raw: str, sources: list[SourceText], threshold: float = SUPPORT_THRESHOLD
+) -> CheckedAnswer:
+    """Verify, repair and renumber the citations of `raw` against `sources` (1-based)."""
+    checker = CitationChecker(sources, threshold)
+    for sentence in reply_sentences(raw):
+        checker.add(sentence)
+    return checker.result()
 
 
 def _citable(supporting: list[int], by_n: dict[int, SourceText]) -> list[int]:

@@ -92,6 +92,9 @@ class LocalLLM(LLM):
             "temperature": 0.0,
             "seed": 1,
             "stream": on_token is not None,
+            # No reuse of the previous prompt's KV cache: a reused prefix changes the numerics, and
+            # the same question must get the same reply in the bot and in `newsbot ask`.
+            "cache_prompt": False,
         }
         with self._lock:
             if on_token is None:
