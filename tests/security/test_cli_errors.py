@@ -133,10 +133,11 @@ def test_the_real_process_prints_no_traceback(tmp_path):
     assert bad.returncode == 2 and _lines(bad.stderr) == BAD_LINES, bad.stderr
     not_a_dir = tmp_path / "a-file"
     not_a_dir.write_text("")
-    odd = _run(["stats"], not_a_dir)  # NEWSBOT_DATA_DIR is a file: an unexpected error
+    embedded = {"NEWSBOT_CHROMA_URL": ""}  # the data dir matters only to the embedded store
+    odd = _run(["stats"], not_a_dir, **embedded)  # NEWSBOT_DATA_DIR is a file: an unexpected error
     assert odd.returncode == 2 and len(_lines(odd.stderr)) == 1 and odd.stderr.startswith("error: "), odd.stderr
     for done in (empty, bad, odd):
         assert "Traceback" not in done.stderr and "╭" not in done.stderr and "─" not in done.stderr
-    verbose = _run(["-v", "stats"], not_a_dir)
+    verbose = _run(["-v", "stats"], not_a_dir, **embedded)
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
     assert _lines(verbose.stderr)[-1] == _lines(odd.stderr)[0]
