@@ -2,24 +2,21 @@
 
 retrieve → (nothing relevant: refuse) → prompt the LLM with numbered sources → check the
 citations → (nothing supported: extractive answer). Backend `none` skips the LLM.
+`stream()` gives the same answer sentence by sentence as it is checked (bot/streaming.py).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Iterator
 
-from bot.citations import check_citations
-from bot.extractive import extractive_answer
-from bot.llm import LLMError, get_llm
+from bot.llm import get_llm
 from bot.llm.base import OnToken
-from bot.prompt import REFUSAL, build_messages, is_refusal
 from bot.sentences import markers_in
-from bot.support import prepare_sources
-from bot.time_window import window_for
+from bot.streaming import Event, stream_answer
 from index.cohesion import add_cohesion
 from index.retrieval import Hit, retrieve
 from index.settings import Settings, get_settings
@@ -92,57 +89,30 @@ class AnswerEngine:
         since: date | None = None,
         until: date | None = None,
     ) -> Answer:
-        started = time.perf_counter()
-        question = " ".join(question.split())
-        k = k or self.settings.top_k
-        window = window_for(question, as_of=as_of, since=since, until=until)
+        """The finished answer: `stream()` run to its end, so both give the same text."""
+        for event in self.stream(question, k, on_token, as_of, since, until):
+            pass
+        return event.answer
+
+    def stream(
+        self,
+        question: str,
+        k: int | None = None,
+        on_token: OnToken | None = None,
+        as_of: date | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Iterator[Event]:
+        """The answer as it is made: `Reading` (the sources), each checked `Sentence`
+        once it passed, then `Done` with the final Answer (bot/streaming.py)."""
+        return stream_answer(self, question, k, on_token, as_of, since, until)
+
+    def _retrieve(self, question: str, k: int, window) -> list[Hit]:
         hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval)
         hits = [h for h in hits if h.score >= self.settings.min_relevance]
         if len(hits) > 1:  # roundups matter only when another article could be cited instead
             add_cohesion(self.store, hits)
-        retrieved = time.perf_counter()
-        result = self._answer_from(question, hits, on_token)
-        done = time.perf_counter()
-        result.timings = {
-            "retrieve_ms": round((retrieved - started) * 1000, 1),
-            "generate_ms": round((done - retrieved) * 1000, 1),
-            "total_ms": round((done - started) * 1000, 1),
-        }
-        return result
-
-    def _answer_from(self, question: str, hits: list[Hit], on_token: OnToken | None) -> Answer:
-        backend = self.backend
-        if not hits:
-            return Answer(question, REFUSAL, True, [], backend)
-        sources = prepare_sources(hits)
-        error = raw = None
-        if backend != "none":
-            try:
-                raw = self.llm.chat(
-                    build_messages(question, hits), self.settings.llm_max_tokens, on_token
-                )
-            except LLMError as exc:
-                log.warning("LLM backend %s failed: %s", backend, exc)
-                error = str(exc)
-            if raw is not None:
-                checked = check_citations(raw, sources)
-                if checked.used:
-                    citations = [
-                        _citation(i, sources[n - 1].hit, checked.quotes[n], checked.verified[n])
-                        for i, n in enumerate(checked.used, 1)
-                    ]
-                    return Answer(
-                        question, checked.text, False, citations, backend,
-                        removed_markers=checked.invalid_markers,
-                    )
-                if is_refusal(raw):
-                    return Answer(question, REFUSAL, True, [], backend)
-                log.info("no supported sentence in the LLM answer; answering extractively")
-        text, used, quotes = extractive_answer(question, sources)
-        if not used:
-            return Answer(question, REFUSAL, True, [], backend, error=error)
-        citations = [_citation(i, sources[n - 1].hit, quotes[n]) for i, n in enumerate(used, 1)]
-        return Answer(question, text, False, citations, backend, error=error)
+        return hits
 
 
 def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:

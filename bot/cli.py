@@ -223,7 +223,9 @@ def ask(
     k: Optional[int] = typer.Option(None, "--k", help="Sources to retrieve (NEWSBOT_TOP_K)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     backend: Optional[str] = typer.Option(None, "--backend", help="local, none, ollama or openai."),
-    stream: bool = typer.Option(False, "--stream", help="Print the model's tokens as they come."),
+    stream: bool = typer.Option(
+        False, "--stream", help="Print the sources read, then each checked sentence as it passes (stderr)."
+    ),
     as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="Ask as of this day (default today)."),
     since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only articles published on or after."),
     until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Only articles published on or before."),
@@ -232,23 +234,28 @@ def ask(
     from bot.answer import AnswerEngine
     from bot.llm import LLMError
     from bot.render import answer_text
+    from bot.streaming import Done, Reading, Sentence
 
     _require_articles(get_settings())
     engine = AnswerEngine(get_settings(), backend=backend)
-    on_token = None
-    if stream and not as_json:
-        def on_token(piece: str) -> None:
-            sys.stderr.write(piece)
-            sys.stderr.flush()
+    show = stream and not as_json
     try:
-        result = engine.answer(
-            question, k=k, on_token=on_token,
+        for event in engine.stream(
+            question, k=k,
             as_of=as_of and as_of.date(), since=since and since.date(), until=until and until.date(),
-        )
+        ):
+            if show and isinstance(event, Reading):
+                for hit in event.hits:
+                    sys.stderr.write(f"reading: {hit.title or '(untitled)'} — {hit.published or 'date unknown'}\n")
+            elif show and isinstance(event, Sentence):
+                sys.stderr.write(event.text + "\n")
+            sys.stderr.flush()
     except (StoreError, LLMError) as exc:
         _fail(str(exc))
-    if on_token:
-        sys.stderr.write("\n\n")
+    assert isinstance(event, Done)
+    result = event.answer
+    if show:
+        sys.stderr.write("\n")
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
