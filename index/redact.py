@@ -29,8 +29,9 @@ def redact(text: str) -> str:
 
 
 def redact_url(url: str | None) -> str | None:
-    """A URL fit to print: `https://user:pass@host/x` → `https://***@host/x`."""
-    return None if url is None else redact(url)
+    """A URL or path fit to print: `https://user:pass@host/x` → `https://***@host/x`
+    (only credentials: a file named `sk-learn-notes.md` stays as it is)."""
+    return url and _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", url)
 
 
 class RedactingFilter(logging.Filter):
