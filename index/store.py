@@ -101,8 +101,8 @@ class _Embedded:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.clients: dict[str, tuple[object, int]] = {}  # path -> (client, generation)
-        self.revisions: dict[tuple[str, str], int | None] = {}  # (path, collection) -> revision
-        # the path's client is current at
+        # (path, collection) -> the revision that path's client is current at
+        self.revisions: dict[tuple[str, str], int | None] = {}
         self.generation = 0
         self.writing: set[str] = set()  # paths whose writer lock this process holds
         self.retired: list[tuple[float, object]] = []  # (when, replaced chromadb System)
@@ -133,7 +133,7 @@ class _Embedded:
 
     def _reap(self) -> None:
         """Free the vector indexes of replaced clients once the reads that had started on
-        them are long done (the cycle collector alone would keep them for minutes)."""
+        them are long done (left to the cycle collector, each stayed in memory until it ran)."""
         now = time.monotonic()
         while self.retired and now - self.retired[0][0] > RETIRED_CLIENT_SECONDS:
             _, system = self.retired.pop(0)
@@ -286,8 +286,7 @@ class Store:
 
     def bump_revision(self) -> int:
         with EMBEDDED.lock:
-            self.collection  # the client this store writes through
-            generation = self._generation
+            generation = self._generation  # of the client this store wrote through
             current = self.client.get_collection(self.settings.collection, embedding_function=None)
             metadata = dict(current.metadata or {})
             old = int(metadata.get("revision", 0))
