@@ -37,7 +37,7 @@ QUOTED = "(quoted) "
 _DASHLIKE = frozenset("\u2212\u2043\u02d7\u2796\u23af\u23e4\u30fc\u4e00\u25ac")
 # On a folded, case-folded line: where our delimiters would be read.
 _LEADING = re.compile(
-    r"^[\W_]*(?:-*\s*end\s*of\s*source|source\s*[\[(]?\s*\d+\s*[\])]?\s*:|sources\s*:|question\s*:)"
+    r"^[\W_]*(?:end\s*of\s*source|source\s*[\[(]?\s*\d+\s*[\])]?\s*:|sources\s*:|question\s*:)"
 )
 _ANYWHERE = re.compile(r"end\s*of\s*source\s*[\[(]?\s*\d|source\s*\[\s*\d+\s*\]")
 _DASH_RUN = re.compile(r"-{2,}")

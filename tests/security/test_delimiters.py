@@ -102,3 +102,15 @@ def test_ordinary_text_is_left_alone():
             "Sources close to the minister spoke.")
     prompt = _user_prompt(text)
     assert text in prompt
+
+
+def test_adversarial_lines_take_linear_time():
+    """The folding and delimiter patterns never backtrack: 10 KB hostile lines, < 100 ms each."""
+    import time
+
+    build_messages("warm-up Ѕ", [source_hit("a", "Ѕ —")])  # loads the confusables table once
+    for line in ["-" * 10_000, "—" * 10_000, "source [" + "1" * 10_000, "end of " * 1_500, "[" * 10_000 + "question",
+                 " \u200b" * 5_000, "Ѕ" * 10_000, "<|" * 5_000, "end of source [" * 700]:
+        started = time.perf_counter()
+        build_messages(line, [source_hit("a", line, title=line)])
+        assert time.perf_counter() - started < 0.1, line[:20]
