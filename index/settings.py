@@ -84,6 +84,7 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
     slack_workers: int = 2
+    slack_stream: bool = True  # answers in threads streamed sentence by sentence (chat.startStream)
     max_queued_per_user: int = Field(default=3, ge=0)  # waiting Slack questions per user
     slack_ask_command: str = "/ask"
     slack_reindex_command: str = "/reindex"

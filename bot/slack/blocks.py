@@ -111,6 +111,14 @@ def answer_blocks(result: Answer, question_shown: str | None = None) -> tuple[st
     return _fallback(fallback), head + sections + tail
 
 
+def answer_footer(result: Answer) -> list[dict]:
+    """The blocks under a streamed answer (`chat.stopStream`): the LLM-down note, the
+    sources (linked titles, dates) and the feedback buttons; the text itself was streamed."""
+    note = [_context([LLM_DOWN_NOTE])] if result.error else []
+    sources = [source_line(c) for c in result.citations]
+    return note + [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + [_feedback_actions()]
+
+
 def _fallback(parts: list[str]) -> str:
     text = "\n\n".join(parts)
     if len(text) <= FALLBACK_LIMIT:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from collections import OrderedDict
@@ -135,10 +136,13 @@ class SlackBot:
         thread_ts: str | None = None,
         follow_up_before: str | None = None,
         question_shown: str | None = None,
+        team: str | None = None,
     ) -> bool:
         """Post a placeholder now; answer in the pool. `follow_up_before`: the ts of this
         message in a thread, whose earlier messages give the follow-up its context.
-        False when Slack would not take the placeholder (e.g. the bot is not in the channel)."""
+        False when Slack would not take the placeholder (e.g. the bot is not in the channel).
+        In a thread (and /ask, whose question is posted to start one) the answer is
+        streamed instead (NEWSBOT_SLACK_STREAM, bot/slack/answer_stream.py)."""
         received = time.monotonic()
         if not question:
             self._post(client, channel, thread_ts, blocks.notice_blocks(
@@ -147,6 +151,10 @@ class SlackBot:
             return True
         n = self.article_count()
         searching = f":mag: Searching {n:,} articles…" if n is not None else ":mag: Searching the articles…"
+        if self.settings.slack_stream and (thread_ts or question_shown):
+            streamed = self._ask_streamed(client, channel, question, user, thread_ts, follow_up_before,
+                                          question_shown, team, n, received)
+            return streamed
         placeholder: dict = {}
         posted = threading.Event()  # the job needs the placeholder's ts; it is posted after admission
 
@@ -176,6 +184,120 @@ class SlackBot:
             self.threads.add(f"{channel}:{thread_ts}")
         log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
         return True
+
+    def _ask_streamed(self, client, channel, question, user, thread_ts, follow_up_before, shown, team,
+                      n, received) -> bool:
+        """The streamed answer: the status line at once, the answer streamed by the pool
+        (where no status line can be set, a placeholder says it instead)."""
+        from bot.slack.answer_stream import ThreadAnswer
+
+        asked_ts = None
+        if thread_ts is None:  # /ask: the question, shown in the channel, starts the thread
+            thread_ts = asked_ts = self._post(client, channel, None, blocks.notice_blocks(f"*Q:* {escape(shown)}"))
+            if thread_ts is None:
+                return False
+        answer = ThreadAnswer(client, channel, thread_ts, user, team)
+        searching = f"is searching {n:,} articles…" if n is not None else "is searching the articles…"
+        ready = threading.Event()  # the job starts once the status (or placeholder) is there
+        placeholder: dict = {}  # its "ts" when there is no status line (None: not even that)
+
+        def job() -> None:
+            ready.wait()
+            if placeholder.get("ts"):  # no status line here: today's placeholder + chat.update
+                if admission.ahead:
+                    self._update(client, channel, placeholder["ts"],
+                                 blocks.notice_blocks(":mag: " + searching[3:].capitalize()))
+                self._answer_job(client, channel, placeholder["ts"], None if asked_ts else thread_ts, question,
+                                 user, follow_up_before, shown)
+            elif not placeholder:
+                self._stream_job(answer, question, user, follow_up_before, shown)
+
+        try:
+            admission = self.pool.submit(user, job)
+            if not admission.accepted:
+                metrics.observe_unanswered("slack", "declined")
+                self._post(client, channel, thread_ts, blocks.notice_blocks(too_many_waiting(admission.waiting)))
+                return True
+            self.threads.add(f"{channel}:{thread_ts}")
+            waiting = f"is answering {admission.ahead} earlier question(s) first…"
+            if not answer.status(waiting if admission.ahead else searching):
+                placeholder["ts"] = asked_ts or self._post(client, channel, thread_ts, blocks.notice_blocks(
+                    queued_text(admission) if admission.ahead else ":mag: " + searching[3:].capitalize()))
+        finally:
+            ready.set()
+        if placeholder:
+            log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
+            return placeholder["ts"] is not None
+        log.info("status set %.0f ms after the event", (time.monotonic() - received) * 1000)
+        return True
+
+    def _stream_job(self, answer, question: str, user: str | None, follow_up_before: str | None,
+                    shown: str | None) -> None:
+        from bot.streaming import Done, Reading, Sentence
+
+        channel, thread_ts = answer.channel, answer.thread_ts
+        standalone = question
+        result = None
+        try:
+            if follow_up_before:
+                earlier = self.thread_questions(answer.client, channel, thread_ts, follow_up_before)
+                standalone = standalone_question(question, earlier)
+                if standalone != question:
+                    log.info("follow-up rewritten: %r → %r", question, standalone)
+            for event in self._events_with_timeout(standalone, lambda: answer.fail(blocks.TIMEOUT_TEXT)):
+                if isinstance(event, Reading):
+                    answer.reading(event.hits)
+                elif isinstance(event, Sentence):
+                    answer.sentence(event.text)
+                elif isinstance(event, Done):
+                    result = event.answer
+        except _Timeout:
+            metrics.observe_unanswered("slack", "timeout")
+            return
+        except Exception:
+            metrics.observe_unanswered("slack", "error")
+            log.exception("answering failed")
+            answer.fail(blocks.ERROR_TEXT)
+            return
+        if result.error:
+            log.warning("LLM failed, answered extractively: %s", result.error)
+        question_id = log_answer(self.settings, result, "slack", channel, user)
+        metrics.observe_answer(result, "slack")
+        ts = answer.finish(result, question_shown=shown)
+        if ts:
+            self._remember(channel, ts, question, standalone, result, question_id)
+
+    def _events_with_timeout(self, question: str, on_timeout):
+        """The engine's stream events; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the
+        user and `_Timeout` is raised once the computation ends (it cannot be interrupted,
+        so the pool slot stays busy until then and the pool stays bounded)."""
+        events: queue.SimpleQueue = queue.SimpleQueue()
+        end = object()
+
+        def run() -> None:
+            try:
+                for event in self.engine.stream(question):
+                    events.put(event)
+            except BaseException as exc:
+                events.put(exc)
+            events.put(end)
+
+        worker = threading.Thread(target=run, name="newsbot-answer-stream", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + self.settings.answer_timeout
+        while True:
+            try:
+                item = events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                log.warning("answer timed out after %.0f s", self.settings.answer_timeout)
+                on_timeout()
+                worker.join()
+                raise _Timeout() from None
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
     def _answer_job(self, client, channel, ts, thread_ts, question, user, follow_up_before, shown) -> None:
         standalone = question
@@ -282,17 +404,18 @@ class SlackBot:
 
     # --- feedback ------------------------------------------------------------------
 
-    def record_feedback(self, channel: str, ts: str, user: str, value: str, message: dict | None) -> dict:
+    def record_feedback(self, channel: str, ts: str, user: str, value: str, message: dict | None,
+                        reason: str | None = None) -> dict:
         """Append one line to <data_dir>/feedback.jsonl (the answer as it was shown), and
-        the vote to the question log, joined to its question."""
+        the vote (with the 👎's reason, if given) to the question log, joined to its question."""
         with self._answers_lock:
             known = self.answers.get(f"{channel}:{ts}")
-        log_feedback(self.settings, (known or {}).get("question_id"), value, user, channel)
+        log_feedback(self.settings, (known or {}).get("question_id"), value, user, channel, reason=reason)
         record = dict(known) if known else {
             "question": None, "answer": (message or {}).get("text"), "citations": None,
         }
         record.update({
-            "value": value, "user": user, "channel": channel, "message_ts": ts,
+            "value": value, "reason": reason, "user": user, "channel": channel, "message_ts": ts,
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })
         path = Path(self.settings.data_dir) / "feedback.jsonl"

@@ -70,6 +70,12 @@ class FakeSlack:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self.port = 0
+        # The Agents & AI Apps feature: off, the status and streaming methods answer
+        # `not_allowed` (an app without it); tests of the streamed answer turn it on.
+        self.ai_apps = False
+        self.streams: dict[str, dict] = {}  # ts → channel, thread_ts, chunks, stopped, blocks
+        self.fail_next: dict[str, str] = {}  # method → the error its next call returns
+        self.triggers: set[str] = set()  # trigger_ids handed out in payloads (views.open wants one)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -132,6 +138,21 @@ class FakeSlack:
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link?ticket={uuid.uuid4()}"}
         if token != BOT_TOKEN:
             return {"ok": False, "error": "invalid_auth"}
+        if method in self.fail_next:
+            with self._lock:
+                return {"ok": False, "error": self.fail_next.pop(method)}
+        if method.startswith(("assistant.threads.", "chat.startStream", "chat.appendStream", "chat.stopStream")):
+            return self._ai_app(method, args)
+        if method == "views.open":
+            trigger = args.get("trigger_id")
+            if trigger not in self.triggers:
+                return {"ok": False, "error": "invalid_trigger_id"}
+            self.triggers.discard(trigger)
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "view": dict(view, id=f"V{uuid.uuid4().hex[:8].upper()}")}
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack/", "team": "Fake Team", "user": "newsbot",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -156,6 +177,78 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         return {"ok": True}
+
+    # --- the Agents & AI Apps methods (shapes and errors of docs.slack.dev) -----------
+
+    def _ai_app(self, method: str, args: dict) -> dict:
+        if not self.ai_apps:
+            return {"ok": False, "error": "not_allowed"}
+        channel = args.get("channel_id") if method.startswith("assistant.") else args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.startswith("CNOTIN"):
+            return {"ok": False, "error": "not_in_channel"}
+        if method == "assistant.threads.setStatus":
+            loading = args.get("loading_messages")
+            if not args.get("thread_ts") or not isinstance(args.get("status"), str):
+                return {"ok": False, "error": "invalid_arguments"}
+            if loading is not None and (not isinstance(loading, list) or len(loading) > 10
+                                        or not all(isinstance(m, str) for m in loading)):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method == "assistant.threads.setSuggestedPrompts":
+            prompts = args.get("prompts")
+            if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4 or not all(
+                    isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method == "assistant.threads.setTitle":
+            if not args.get("thread_ts") or not args.get("title"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        chunks = args.get("chunks") or []
+        if args.get("markdown_text"):
+            chunks = [{"type": "markdown_text", "text": args["markdown_text"]}] + list(chunks)
+        if any(len(c.get("text") or "") > 12000 for c in chunks):
+            return {"ok": False, "error": "msg_too_long"}
+        if method == "chat.startStream":
+            if not args.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if not channel.startswith("D") and not (args.get("recipient_user_id") and args.get("recipient_team_id")):
+                return {"ok": False, "error": "invalid_arguments"}  # required when streaming to channels
+            ts = self.next_ts()
+            message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": "", "ts": ts,
+                       "thread_ts": args["thread_ts"]}
+            self._thread_of(channel, args["thread_ts"]).messages.append(message)
+            with self._lock:
+                self.streams[ts] = {"channel": channel, "thread_ts": args["thread_ts"], "chunks": chunks,
+                                    "stopped": False, "blocks": None, "message": message}
+            message["text"] = self.stream_text(ts)
+            return {"ok": True, "channel": channel, "ts": ts}
+        with self._lock:
+            stream = self.streams.get(args.get("ts") or "")
+        if stream is None or stream["channel"] != channel:
+            return {"ok": False, "error": "message_not_found"}
+        if stream["stopped"]:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        if method == "chat.appendStream" and not chunks:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            stream["chunks"] = stream["chunks"] + chunks
+            if method == "chat.stopStream":
+                stream["stopped"] = True
+                stream["blocks"] = args.get("blocks")
+        stream["message"]["text"] = self.stream_text(args["ts"])
+        return {"ok": True, "channel": channel, "ts": args["ts"]}
+
+    def stream_text(self, ts: str) -> str:
+        """The markdown text a streamed message shows so far."""
+        return "".join(c.get("text", "") for c in self.streams[ts]["chunks"] if c.get("type") == "markdown_text")
+
+    def issue_trigger(self) -> str:
+        trigger = f"{next(self._ts)}.{uuid.uuid4().int % 10**8}.{uuid.uuid4().hex[:16]}"
+        self.triggers.add(trigger)
+        return trigger
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -282,6 +375,26 @@ def block_action(channel: str, message: dict, user: str, value: str) -> dict:
                      "value": value, "action_ts": str(time.time()),
                      "text": {"type": "plain_text", "text": "x"}}],
     }
+
+
+def assistant_thread_started(channel: str, thread_ts: str, user: str = "UALICE") -> dict:
+    """The event of a person opening the assistant pane (a new assistant thread)."""
+    return {"type": "assistant_thread_started", "event_ts": thread_ts,
+            "assistant_thread": {"user_id": user, "channel_id": channel, "thread_ts": thread_ts,
+                                 "context": {"channel_id": "CNEWS1", "team_id": TEAM, "enterprise_id": None}}}
+
+
+def assistant_message(message: dict) -> dict:
+    """A person's message in an assistant thread: `message.im` with a thread_ts."""
+    return dict(message, type="message", channel_type="im", team=TEAM)
+
+
+def view_submission(view_id: str, callback_id: str, private_metadata: str, values: dict, user: str) -> dict:
+    return {"type": "view_submission", "team": {"id": TEAM, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM}, "api_app_id": "A0TEST",
+            "token": "legacy", "trigger_id": "1.2.4",
+            "view": {"id": view_id, "type": "modal", "callback_id": callback_id,
+                     "private_metadata": private_metadata, "state": {"values": values}}}
 
 
 def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events
+from bot.slack.listeners import actions, assistant, commands, events, views
 from bot.slack.runtime import SlackBot
 
 
@@ -12,3 +12,5 @@ def register(app: App, bot: SlackBot) -> None:
     events.register(app, bot)
     commands.register(app, bot)
     actions.register(app, bot)
+    views.register(app, bot)
+    assistant.register(app, bot)  # Bolt's Assistant middleware: the assistant pane's threads

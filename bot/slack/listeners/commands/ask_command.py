@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, Respond, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.runtime import SlackBot
 
 
 def make(bot: SlackBot):
-    def handle_ask_command(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+    def handle_ask_command(ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
         ack()
         channel, user = command.get("channel_id"), command.get("user_id")
         if not bot.allowed(channel):
@@ -20,7 +20,7 @@ def make(bot: SlackBot):
         if not question:
             respond(text=f"Usage: `{bot.settings.slack_ask_command} your question about the news`", response_type="ephemeral")
             return
-        if not bot.ask(client, channel, question, user, question_shown=question):
+        if not bot.ask(client, channel, question, user, question_shown=question, team=context.team_id):
             respond(
                 text="I can't post in this channel. Invite me with `/invite @newsbot`, or ask me in a DM.",
                 response_type="ephemeral",

@@ -6,6 +6,7 @@ A mention inside a thread is a follow-up: the thread's earlier questions give it
 
 from __future__ import annotations
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.listeners.events.filters import is_plain_user_message
@@ -13,7 +14,7 @@ from bot.slack.runtime import SlackBot
 
 
 def make(bot: SlackBot):
-    def handle_app_mention(event: dict, client: WebClient) -> None:
+    def handle_app_mention(event: dict, client: WebClient, context: BoltContext) -> None:
         channel = event.get("channel")
         if not is_plain_user_message(event) or event.get("user") == bot.bot_user_id:
             return
@@ -26,7 +27,7 @@ def make(bot: SlackBot):
             return
         bot.ask(
             client, channel, question, event.get("user"), thread_ts=thread_ts,
-            follow_up_before=event["ts"] if event.get("thread_ts") else None,
+            follow_up_before=event["ts"] if event.get("thread_ts") else None, team=context.team_id,
         )
 
     return handle_app_mention

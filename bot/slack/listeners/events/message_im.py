@@ -6,6 +6,7 @@ thread's earlier questions as context.
 
 from __future__ import annotations
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.listeners.events.filters import is_plain_user_message
@@ -17,7 +18,7 @@ def matches(event: dict) -> bool:
 
 
 def make(bot: SlackBot):
-    def handle_message_im(event: dict, client: WebClient) -> None:
+    def handle_message_im(event: dict, client: WebClient, context: BoltContext) -> None:
         channel = event["channel"]
         if event.get("user") == bot.bot_user_id or not bot.first_time(channel, event["ts"]):
             return
@@ -28,7 +29,7 @@ def make(bot: SlackBot):
             return
         bot.ask(
             client, channel, question, event.get("user"), thread_ts=thread_ts,
-            follow_up_before=event["ts"] if thread_ts else None,
+            follow_up_before=event["ts"] if thread_ts else None, team=context.team_id,
         )
 
     return handle_message_im

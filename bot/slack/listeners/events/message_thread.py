@@ -6,6 +6,7 @@ the bot is in the thread is remembered; after a restart it is looked up in the t
 
 from __future__ import annotations
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.slack.listeners.events.filters import is_plain_user_message
@@ -22,7 +23,7 @@ def matches(event: dict) -> bool:
 
 
 def make(bot: SlackBot):
-    def handle_thread_reply(event: dict, client: WebClient) -> None:
+    def handle_thread_reply(event: dict, client: WebClient, context: BoltContext) -> None:
         channel, thread_ts = event["channel"], event["thread_ts"]
         if event.get("user") == bot.bot_user_id or f"<@{bot.bot_user_id}>" in (event.get("text") or ""):
             return
@@ -32,7 +33,7 @@ def make(bot: SlackBot):
             return
         bot.ask(
             client, channel, bot.question_text(event.get("text")), event.get("user"),
-            thread_ts=thread_ts, follow_up_before=event["ts"],
+            thread_ts=thread_ts, follow_up_before=event["ts"], team=context.team_id,
         )
 
     return handle_thread_reply
