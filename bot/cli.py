@@ -229,6 +229,9 @@ def ask(
     as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="Ask as of this day (default today)."),
     since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only articles published on or after."),
     until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Only articles published on or before."),
+    source: Optional[list[str]] = typer.Option(
+        None, "--source", help="Only articles from this outlet (domain or name; repeatable)."
+    ),
 ):
     """Answer a question from the indexed articles, with numbered citations."""
     from bot.answer import AnswerEngine
@@ -238,6 +241,14 @@ def ask(
 
     _require_articles(get_settings())
     engine = AnswerEngine(get_settings(), backend=backend)
+    from bot.scope import Scope, ScopeError
+    from bot.scoped_answer import ScopedEngine
+
+    engine = ScopedEngine(engine, Scope().narrowed(source or []))
+    try:
+        engine.store.read(lambda: engine.scope.allowed(engine.store))
+    except ScopeError as exc:
+        _fail(f"--source: {exc}")
     show = stream and not as_json
     try:
         for event in engine.stream(
@@ -260,6 +271,37 @@ def ask(
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         print(answer_text(result))
+
+
+@app.command()
+def digest(
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="From this day (default: yesterday)."),
+    until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="To this day (default: --as-of)."),
+    as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As of this day (default today)."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="Only stories relevant to this text."),
+    stories: int = typer.Option(10, "--stories", min=1, max=100, help="At most this many stories."),
+    source: Optional[list[str]] = typer.Option(
+        None, "--source", help="Only articles from this outlet (domain or name; repeatable)."
+    ),
+    backend: Optional[str] = typer.Option(None, "--backend", help="local, none, ollama or openai."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """The window's stories, most covered first: a headline, checked sentences with citations, who else reported it."""
+    from bot.digest.run import run_digest
+    from bot.digest.render import digest_text
+    from bot.llm import LLMError
+    from bot.scope import ScopeError
+
+    settings = get_settings()
+    _require_articles(settings)
+    try:
+        result = run_digest(settings, backend=backend, as_of=as_of and as_of.date(), since=since and since.date(),
+                            until=until and until.date(), topic=topic, stories=stories, sources=source or [])
+    except ScopeError as exc:
+        _fail(f"--source: {exc}")
+    except (StoreError, LLMError) as exc:
+        _fail(str(exc))
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else digest_text(result.to_dict()))
 
 
 @app.command("eval")

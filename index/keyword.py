@@ -70,6 +70,8 @@ class KeywordIndex:
         self._metas: list[dict] = []
         self._row: dict[str, int] = {}
         self._days = np.zeros(0, dtype=np.int64)
+        self._articles = np.zeros(0, dtype=object)
+        self._masks: dict[frozenset, np.ndarray] = {}  # allowed-article masks of this revision
         self._lock = threading.Lock()
         self._pinned = threading.local()
 
@@ -105,6 +107,8 @@ class KeywordIndex:
             self._build_titles()
             self._row = {cid: i for i, cid in enumerate(self._ids)}
             self._days = np.array([int(m.get("published_day", -1)) for m in self._metas], dtype=np.int64)
+            self._articles = np.array([str(m.get("article_id")) for m in self._metas], dtype=object)
+            self._masks = {}
             self.revision = revision
 
     def article_ids(self) -> set[str]:
@@ -134,6 +138,27 @@ class KeywordIndex:
         if not len(dated):
             return False
         return (min_day is not None and dated.min() < min_day) or (max_day is not None and dated.max() > max_day)
+
+    def article_of(self, chunk_id: str) -> str | None:
+        row = self._row.get(chunk_id)
+        return None if row is None else self._articles[row]
+
+    def metadatas(self) -> list[dict]:
+        """The slim metadata of every chunk (one dict per chunk, table order)."""
+        self.ensure_current()
+        return self._metas
+
+    def article_mask(self, articles: set[str]) -> np.ndarray:
+        """Which chunks belong to `articles`; cached per revision, since a scope (a
+        channel's, an outlet's) asks with the same set question after question."""
+        key = frozenset(articles)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.fromiter((a in key for a in self._articles), dtype=bool, count=len(self._articles))
+            if len(self._masks) > 32:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
 
     def chunk(self, chunk_id: str) -> tuple[str, dict] | None:
         """Text and metadata of a chunk from the in-memory table (no Chroma round trip)."""
@@ -220,8 +245,8 @@ class KeywordIndex:
         except Exception as exc:  # a damaged cache is rebuilt, never trusted
             log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
             return False
-        if len(rows) != self.store.count():
-            return False
+        if len(rows) != self.store.count() or (rows and "source" not in rows[0]["meta"]):
+            return False  # stale, or written before the outlet fields were kept
         self._bm25 = bm25
         self._ids = [r["id"] for r in rows]
         self._texts = [r["text"] for r in rows]
@@ -247,7 +272,10 @@ class KeywordIndex:
         scores = self._titles.get_scores(words)
         return {self._title_articles[i]: float(scores[i]) for i in np.flatnonzero(scores > 0)}
 
-    def search(self, question: str, n: int, min_day: int | None = None, max_day: int | None = None) -> list[KeywordHit]:
+    def search(
+        self, question: str, n: int, min_day: int | None = None, max_day: int | None = None,
+        articles: set[str] | None = None,
+    ) -> list[KeywordHit]:
         self.ensure_current()
         if self._bm25 is None:
             return []
@@ -262,8 +290,10 @@ class KeywordIndex:
                 mask &= days >= min_day
             if max_day is not None:
                 mask &= days <= max_day
-            if not mask.any():
-                return []
+        if articles is not None:
+            mask = self.article_mask(articles) if mask is None else mask & self.article_mask(articles)
+        if mask is not None and not mask.any():
+            return []
         k = min(n, len(self._ids))
         docs, scores = self._bm25.retrieve(words, k=k, show_progress=False, weight_mask=mask)
         out = []
@@ -276,5 +306,5 @@ class KeywordIndex:
 
 def _slim(meta: dict) -> dict:
     """Only the metadata a Hit needs (llama-index's _node_content is large)."""
-    keep = ("article_id", "title", "published", "published_day", "url", "source_path", "also_at")
+    keep = ("article_id", "title", "published", "published_day", "url", "source_path", "also_at", "source", "category")
     return {k: meta.get(k) for k in keep}

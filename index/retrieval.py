@@ -54,21 +54,24 @@ def query_vector(store: Store, question: str) -> np.ndarray:
     return np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
 
 
-def vector_search(store: Store, vector: np.ndarray, n: int, window: Window | None = None) -> list[Hit]:
+def vector_search(
+    store: Store, vector: np.ndarray, n: int, window: Window | None = None, sources: set[str] | None = None
+) -> list[Hit]:
     """Nearest chunks by cosine similarity (Chroma's cosine distance is 1 - similarity),
     inside the date window.
 
     Chroma returns ids and distances only; texts and metadata come from the in-memory chunk
     table (fetching them from Chroma cost 4-20 ms a query, ids alone 1 ms). A date window
     is applied to over-fetched lists first, because Chroma's metadata-filtered search cost
-    ~70 ms on 27k chunks; the filtered query is the fallback when too few survive."""
+    ~70 ms on 27k chunks; the filtered query is the fallback when too few survive.
+    `sources` (article ids allowed, None: all) is applied the same way."""
     window = window or Window()
     table = keyword_index(store)
     table.ensure_current()
     count = len(table)  # the table is current: no count() round trip
     if count == 0:
         return []
-    filtering = table.excludes_any(window.min_day, window.max_day)
+    filtering = table.excludes_any(window.min_day, window.max_day) or sources is not None
 
     def query(size: int, where: dict | None):
         result = store.collection.query(
@@ -77,6 +80,8 @@ def vector_search(store: Store, vector: np.ndarray, n: int, window: Window | Non
         return zip(result["ids"][0], result["distances"][0])
 
     def inside(chunk_id: str) -> bool:
+        if sources is not None and table.article_of(chunk_id) not in sources:
+            return False
         day = table.day_of(chunk_id)
         return day < 0 or (
             (window.min_day is None or day >= window.min_day) and (window.max_day is None or day <= window.max_day)
@@ -90,13 +95,21 @@ def vector_search(store: Store, vector: np.ndarray, n: int, window: Window | Non
             if len(pairs) >= n or size >= count:
                 break
         else:
-            pairs = list(query(n, window.where()))
+            pairs = list(query(n, _and(window.where(), sources)))
     hits = []
     for chunk_id, distance in pairs[:n]:
         row = table.chunk(chunk_id)
         if row is not None:  # written after the table was read: seen from the next revision on
             hits.append(Hit.from_chroma(chunk_id, row[0], row[1], 1.0 - distance))
     return hits
+
+
+def _and(where: dict | None, sources: set[str] | None) -> dict | None:
+    """A Chroma filter: the window's clauses and, if given, the allowed article ids."""
+    if sources is None:
+        return where
+    allowed = {"article_id": {"$in": sorted(sources)}}
+    return allowed if where is None else {"$and": [where, allowed]}
 
 
 def group_by_article(hits: list[Hit]) -> list[Hit]:
@@ -140,6 +153,7 @@ class Window:
     min_day: int | None = None
     max_day: int | None = None
     as_of_day: int | None = None  # for the recency prior
+    recency_days: float | None = None  # the span a date phrase names ("this week": 7), if any
 
     def where(self) -> dict | None:
         clauses = []
@@ -152,7 +166,14 @@ class Window:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-CANDIDATES = 40
+# Each list's top chunks form the pool fusion ranks: deep enough that an article either
+# signal ranks 7th-10th can still reach a 10-article list.
+CANDIDATES = 50
+# An article either signal ranks in its top 3 is never dropped from an article list by the
+# other signal: a vector-only find (no shared keywords) must not lose to keyword-heavy digests.
+PROTECTED = 3
+# The constant of reciprocal rank fusion as published (Cormack et al., 2009); not tuned.
+RRF_K = 60
 
 
 def keyword_index(store: Store):
@@ -164,9 +185,12 @@ def keyword_index(store: Store):
     return store._keyword
 
 
-def keyword_search(store: Store, question: str, n: int, window: Window) -> list[tuple[Hit, float]]:
-    """BM25 hits with their BM25 scores (their cosine is filled in later, if needed)."""
-    hits = keyword_index(store).search(question, n, window.min_day, window.max_day)
+def keyword_search(
+    store: Store, question: str, n: int, window: Window, sources: set[str] | None = None
+) -> list[tuple[Hit, float]]:
+    """BM25 hits with their BM25 scores (their cosine is filled in later, if needed);
+    `sources` (allowed article ids) masks the BM25 scores, so top-n is all allowed."""
+    hits = keyword_index(store).search(question, n, window.min_day, window.max_day, articles=sources)
     return [(Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0), h.score) for h in hits]
 
 
@@ -182,6 +206,14 @@ def _cosines(store: Store, vector: np.ndarray, hits: list[Hit]) -> None:
             hit.score = float(np.dot(np.asarray(by_id[hit.chunk_id]), vector))
 
 
+def article_ranks(hits: list[Hit]) -> dict[str, int]:
+    """1-based rank of each article in a chunk list, by its best-ranked chunk."""
+    ranks: dict[str, int] = {}
+    for hit in hits:
+        ranks.setdefault(hit.article_id, len(ranks) + 1)
+    return ranks
+
+
 def fuse(
     vector_hits: list[Hit],
     keyword_hits: list[tuple[Hit, float]],
@@ -190,35 +222,69 @@ def fuse(
     recency_days: float | None,
     title_scores: dict[str, float] | None = None,
     title_weight: float = 0.0,
+    fusion: str = "rrf",
 ) -> list[Hit]:
-    """Score fusion: cosine similarity + keyword_weight × BM25 / the question's best BM25
-    + title_weight × title BM25 / the best title BM25 among the candidates' articles,
-    times a recency prior exp(-age / recency_days) relative to the question's date.
+    """The candidate chunks of both lists, best first.
 
-    Chosen by measurement on the eval set (bench/tune_retrieval.py): score fusion beat
-    reciprocal rank fusion (MRR@10 0.820 vs 0.811 at its best k) and was stable for
-    weights 1.0-2.0; the 30-day recency prior lifted Hit@5 from 0.88 to 0.96; the title
-    term lifted MRR@10 from 0.818 to 0.872 at weight 0.5 (0.83-0.87 for 0.25-1.0).
+    "rrf" (reciprocal rank fusion): each chunk scores 1 / (60 + its rank) in each list it
+    is in, and its article 1 / (60 + the article's rank by title BM25) × title_weight; the
+    scales of cosine and BM25 never meet, so neither can bury the other's finds.
+    "score": cosine + keyword_weight × BM25 / the question's best BM25 + title_weight ×
+    title BM25 / the best among the candidates. Either way times a recency prior
+    exp(-age / scale) from the day asked, the scale being the span a date phrase names
+    ("this week": 7 days) or `recency_days`. How each was chosen: README "Answer quality".
     """
     fused: dict[str, float] = {}
     by_id: dict[str, Hit] = {}
     for hit in vector_hits:
-        fused[hit.chunk_id] = max(0.0, hit.score)
         by_id[hit.chunk_id] = hit
-    best = max((score for _, score in keyword_hits), default=0.0) or 1.0
-    for hit, score in keyword_hits:
-        fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + keyword_weight * score / best
+    for hit, _ in keyword_hits:
         by_id.setdefault(hit.chunk_id, hit)
+    if fusion == "rrf":
+        for rank, hit in enumerate(vector_hits, 1):
+            fused[hit.chunk_id] = 1.0 / (RRF_K + rank)
+        for rank, (hit, _) in enumerate(keyword_hits, 1):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + keyword_weight / (RRF_K + rank)
+    else:
+        for hit in vector_hits:
+            fused[hit.chunk_id] = max(0.0, hit.score)
+        best = max((score for _, score in keyword_hits), default=0.0) or 1.0
+        for hit, score in keyword_hits:
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + keyword_weight * score / best
     if title_scores and title_weight:
-        best_title = max((title_scores.get(h.article_id, 0.0) for h in by_id.values()), default=0.0) or 1.0
+        articles = {h.article_id for h in by_id.values()}
+        if fusion == "rrf":
+            ranked = sorted((a for a in articles if title_scores.get(a, 0.0) > 0), key=title_scores.get, reverse=True)
+            title_part = {a: title_weight / (RRF_K + r) for r, a in enumerate(ranked, 1)}
+        else:
+            best_title = max((title_scores.get(a, 0.0) for a in articles), default=0.0) or 1.0
+            title_part = {a: title_weight * title_scores.get(a, 0.0) / best_title for a in articles}
         for chunk_id, hit in by_id.items():
-            fused[chunk_id] += title_weight * title_scores.get(hit.article_id, 0.0) / best_title
-    if recency_days and window.as_of_day is not None:
+            fused[chunk_id] += title_part.get(hit.article_id, 0.0)
+    scale = window.recency_days or recency_days
+    if scale and window.as_of_day is not None:
         for chunk_id, hit in by_id.items():
             day = _day(hit.published)
             if day is not None:
-                fused[chunk_id] *= math.exp(-max(0, window.as_of_day - day) / recency_days)
+                fused[chunk_id] *= math.exp(-max(0, window.as_of_day - day) / scale)
     return [by_id[c] for c in sorted(fused, key=fused.get, reverse=True)]
+
+
+def top_articles(ranked: list[Hit], protected: list[str], n: int) -> list[str]:
+    """The first `n` articles of a fused chunk list, keeping every `protected` one: an
+    article one signal ranks near the top replaces the lowest unprotected article rather
+    than being dropped because the other signal never saw it."""
+    order = list(article_ranks(ranked))
+    chosen = order[:n]
+    for article in protected:
+        if article in chosen or article not in order:
+            continue
+        for i in range(len(chosen) - 1, -1, -1):
+            if chosen[i] not in protected:
+                chosen[i : i + 1] = []
+                chosen.append(article)
+                break
+    return sorted(chosen, key=order.index)
 
 
 def _day(published: str | None) -> int | None:
@@ -236,36 +302,70 @@ def retrieve(
     k: int,
     window: Window | None = None,
     method: str = "hybrid",
+    sources: set[str] | None = None,
 ) -> list[Hit]:
     """The top `k` chunks (at most `max_chunks_per_article` each), grouped into articles.
 
     `method`: "hybrid" (BM25 + vector, fused, with the recency prior), "vector" or
-    "keyword" (each alone, inside the same date window).
+    "keyword" (each alone, inside the same date window). `sources`: the article ids a
+    scope allows (None: every article); both searches keep to them, so the top `k` is
+    filled from allowed articles.
     """
+    if sources is not None and not sources:
+        return []
     with keyword_index(store).pinned():
-        return _retrieve(store, question, k, window or Window(), method)
+        vector, ranked, _ = _ranked(store, question, window or Window(), method, sources)
+        _cosines(store, vector, ranked[: k * 4])
+        return group_by_article(cap_per_article(ranked, store.settings.max_chunks_per_article, k))
 
 
-def _retrieve(store: Store, question: str, k: int, window: Window, method: str) -> list[Hit]:
+def retrieve_articles(
+    store: Store,
+    question: str,
+    n: int,
+    window: Window | None = None,
+    method: str = "hybrid",
+    sources: set[str] | None = None,
+) -> list[Hit]:
+    """The top `n` distinct articles (each with its best chunks), e.g. to measure Hit@10:
+    a list as long as asked, and no article either signal ranks in its top 3 left out."""
+    if sources is not None and not sources:
+        return []
+    with keyword_index(store).pinned():
+        vector, ranked, protected = _ranked(store, question, window or Window(), method, sources)
+        chosen = set(top_articles(ranked, protected, n))
+        hits = cap_per_article([h for h in ranked if h.article_id in chosen],
+                               store.settings.max_chunks_per_article, len(ranked))
+        _cosines(store, vector, hits)
+        return group_by_article(hits)
+
+
+def _ranked(
+    store: Store, question: str, window: Window, method: str, sources: set[str] | None = None
+) -> tuple[np.ndarray, list[Hit], list[str]]:
+    """The query vector, the fused chunk list, and the articles either signal ranks in its
+    top `PROTECTED`."""
     settings = store.settings
     vector = query_vector(store, question)
-    vector_hits = keyword_hits = []
+    vector_hits: list[Hit] = []
+    keyword_hits: list[tuple[Hit, float]] = []
     if method in ("hybrid", "vector"):
-        vector_hits = vector_search(store, vector, n=CANDIDATES, window=window)
+        vector_hits = vector_search(store, vector, n=CANDIDATES, window=window, sources=sources)
     if method in ("hybrid", "keyword"):
-        keyword_hits = keyword_search(store, question, n=CANDIDATES, window=window)
+        keyword_hits = keyword_search(store, question, n=CANDIDATES, window=window, sources=sources)
     if method == "vector":
-        ranked = vector_hits
-    elif method == "keyword":
-        ranked = [hit for hit, _ in keyword_hits]
-    else:
-        ranked = fuse(
-            vector_hits, keyword_hits, window, settings.keyword_weight, settings.recency_days,
-            title_scores=keyword_index(store).title_scores(question) if settings.title_weight else None,
-            title_weight=settings.title_weight,
-        )
-    _cosines(store, vector, ranked[: k * 4])
-    return group_by_article(cap_per_article(ranked, settings.max_chunks_per_article, k))
+        return vector, vector_hits, []
+    if method == "keyword":
+        return vector, [hit for hit, _ in keyword_hits], []
+    ranked = fuse(
+        vector_hits, keyword_hits, window, settings.keyword_weight, settings.recency_days,
+        title_scores=keyword_index(store).title_scores(question) if settings.title_weight else None,
+        title_weight=settings.title_weight, fusion=settings.fusion,
+    )
+    protected = []
+    for hits in (vector_hits, [hit for hit, _ in keyword_hits]):
+        protected += [a for a in list(article_ranks(hits))[:PROTECTED] if a not in protected]
+    return vector, ranked, protected
 
 
 def cap_per_article(hits: list[Hit], per_article: int, k: int) -> list[Hit]:

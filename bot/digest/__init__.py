@@ -1,0 +1,94 @@
+"""`build_digest()`: the stories of a date window, each with a headline, one or two
+checked sentences citing the story's articles, and every article of the story.
+
+stories (bot/digest/stories.py) → optional topic filter (the retrieval `ask` uses) →
+the best `n` → summaries (bot/digest/summary.py). Scopes (bot/scope.py) limit the
+articles before anything is grouped, so a digest never cites outside them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot.digest.stories import Story, find_stories
+from bot.digest.summary import summarize
+from bot.time_window import window_for
+from index.retrieval import retrieve_articles
+from index.store import Store
+
+# How many articles the topic's retrieval may name: stories holding one of them are "about" it.
+TOPIC_ARTICLES = 30
+
+
+@dataclass
+class Digest:
+    window: dict
+    stories: list[dict] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The `--json` shape: {"window": {...}, "stories": [...]}."""
+        return {"window": self.window, "stories": self.stories}
+
+
+def digest_window(as_of: date | None, since: date | None, until: date | None) -> tuple[date, date, date]:
+    """(as_of, since, until): by default yesterday and today, as of today."""
+    as_of = as_of or date.today()
+    until = min(until or as_of, as_of)
+    return as_of, since or (until - timedelta(days=1)), until
+
+
+def topic_stories(store: Store, stories: list[Story], topic: str, window, allowed, min_relevance: float) -> list[Story]:
+    """The stories holding an article the topic's retrieval finds relevant, in the order
+    of their best such article."""
+    hits = retrieve_articles(store, topic, TOPIC_ARTICLES, window=window, sources=allowed)
+    order = {h.article_id: i for i, h in enumerate(h for h in hits if h.score >= min_relevance)}
+    keep = [(min(order[a.article_id] for a in s.articles if a.article_id in order), s)
+            for s in stories if any(a.article_id in order for a in s.articles)]
+    return [s for _, s in sorted(keep, key=lambda pair: pair[0])]
+
+
+def build_digest(
+    store: Store,
+    settings,
+    llm=None,
+    as_of: date | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    topic: str | None = None,
+    stories: int = 10,
+    allowed: set[str] | None = None,
+    sources: list[str] | None = None,
+) -> Digest:
+    """The digest of articles published from `since` to `until` (inclusive; nothing after
+    `as_of`). `allowed`: the article ids a scope permits (None: all); `sources` are only
+    reported in the window."""
+    started = time.perf_counter()
+    as_of, since, until = digest_window(as_of, since, until)
+    window = window_for("", as_of=as_of, since=since, until=until)
+    found = store.read(lambda: find_stories(store, window, allowed))
+    if topic:
+        found = store.read(lambda: topic_stories(store, found, topic, window, allowed, settings.min_relevance))
+    grouped = time.perf_counter()
+    digest = Digest(window={"since": since.isoformat(), "until": until.isoformat(), "as_of": as_of.isoformat(),
+                            "topic": topic or None, "sources": list(sources or [])})
+    for story in found[:stories]:
+        summary = summarize(store, story, llm)
+        if summary.error and summary.error not in digest.errors:
+            digest.errors.append(summary.error)
+        if not summary.citations:
+            continue  # nothing checked to say: a story is never shown without a citation
+        digest.stories.append({
+            "headline": summary.headline,
+            "summary": summary.text,
+            "published": max((a.published for a in story.articles if a.published), default=None),
+            "citations": summary.citations,
+            "articles": [a.as_dict() for a in story.articles],
+        })
+    done = time.perf_counter()
+    digest.timings = {"group_ms": round((grouped - started) * 1000, 1), "write_ms": round((done - grouped) * 1000, 1),
+                      "total_ms": round((done - started) * 1000, 1)}
+    return digest

@@ -1,0 +1,36 @@
+"""A digest as plain text for the terminal: each story's headline and date, its checked
+sentences, its citations, and the story's other articles as "also reported by"."""
+
+from __future__ import annotations
+
+from bot.digest.stories import outlet_of
+
+
+def also_reported(story: dict) -> list[dict]:
+    """The story's articles that no citation points to."""
+    cited = {(c["url"], c["source_path"]) for c in story["citations"]}
+    return [a for a in story["articles"] if (a["url"], a["source_path"]) not in cited]
+
+
+def digest_text(digest: dict) -> str:
+    window = digest["window"]
+    head = f"Digest {window['since']} to {window['until']}"
+    if window.get("topic"):
+        head += f" about {window['topic']!r}"
+    if window.get("sources"):
+        head += f" from {', '.join(window['sources'])}"
+    if not digest["stories"]:
+        return head + ": no stories in this window."
+    lines = [head + f" ({len(digest['stories'])} stories)", ""]
+    for i, story in enumerate(digest["stories"], 1):
+        lines.append(f"{i}. {story['headline']} — {story['published'] or 'date unknown'}")
+        lines.append(f"   {story['summary']}")
+        for c in story["citations"]:
+            lines.append(f"   [{c['n']}] {c['title'] or '(untitled)'} — {c['published'] or 'date unknown'} — "
+                         f"{c['url'] or c['source_path']}")
+        others = also_reported(story)
+        if others:
+            lines.append("   Also reported by: " + "; ".join(
+                f"{outlet_of(a)} ({a['title'] or a['url'] or a['source_path']})" for a in others))
+        lines.append("")
+    return "\n".join(lines).rstrip()

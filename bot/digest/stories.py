@@ -1,0 +1,182 @@
+"""Stories: the articles of a date window grouped by the event they report.
+
+An article is the mean of its chunk vectors (read from Chroma, already embedded at
+ingest) together with its headline's vector; two articles are the same story when the
+average of the two similarities is high (average-linkage clustering, scipy). The body
+says what happened, the headline names it: each alone merged related-but-different
+events (two storms, two court rulings) or split one event told with other words.
+Daily roundups ("5 things to know") are about many things, so they are never a story
+of their own and never join one (chunk cohesion, index/cohesion.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from bot.support import ROUNDUP_COHESION
+from index.cohesion import cohesion
+from index.embedding import encode
+from index.retrieval import Window, keyword_index
+from index.store import Store
+
+# Articles whose combined (body + headline) cosine is above this are one story. Measured
+# on the eval corpus (bench/digest.py): same-event reports by CNN and USA Today score
+# 0.6-0.85, different events on one topic 0.35-0.55.
+SAME_STORY = 0.58
+# How fast a story's recency weight halves, in days: a digest is about what is new.
+HALF_LIFE_DAYS = 3.0
+
+
+@dataclass
+class Article:
+    """One article of the window, as a digest lists and cites it."""
+
+    article_id: str
+    title: str
+    published: str | None
+    url: str | None
+    source_path: str
+    outlet: str
+    day: int
+    chunk_ids: list[str] = field(default_factory=list)
+    vector: np.ndarray | None = None
+    cohesion: float = 1.0
+
+    @property
+    def roundup(self) -> bool:
+        return self.cohesion < ROUNDUP_COHESION
+
+    def as_dict(self) -> dict:
+        return {"url": self.url, "title": self.title, "published": self.published, "source_path": self.source_path}
+
+
+@dataclass
+class Story:
+    """Articles reporting one event, the most central one first."""
+
+    articles: list[Article]
+    score: float = 0.0
+
+    @property
+    def outlets(self) -> set[str]:
+        return {a.outlet for a in self.articles}
+
+    @property
+    def newest(self) -> int:
+        return max(a.day for a in self.articles)
+
+
+def outlet_of(meta: dict) -> str:
+    """The outlet an article came from: its URL's host without "www.", else its feed or
+    source name, else the folder it was read from."""
+    host = urlsplit(str(meta.get("url") or "")).hostname or ""
+    if host:
+        return host.removeprefix("www.")
+    source = str(meta.get("source") or "").strip()
+    if source:
+        return source
+    path = str(meta.get("source_path") or "")
+    return path.rsplit("/", 2)[-2] if "/" in path else path
+
+
+def window_articles(store: Store, window: Window, allowed: set[str] | None = None) -> list[Article]:
+    """Dated articles published inside the window (and in `allowed`, if given), read
+    from the in-memory chunk table."""
+    table = keyword_index(store)
+    by_id: dict[str, Article] = {}
+    with table.pinned():
+        for chunk_id, meta in zip(table._ids, table.metadatas()):
+            day = int(meta.get("published_day", -1))
+            if day < 0 or (window.min_day is not None and day < window.min_day):
+                continue
+            if window.max_day is not None and day > window.max_day:
+                continue
+            article_id = str(meta.get("article_id"))
+            if allowed is not None and article_id not in allowed:
+                continue
+            article = by_id.get(article_id)
+            if article is None:
+                article = by_id[article_id] = Article(
+                    article_id=article_id, title=str(meta.get("title") or ""), published=meta.get("published") or None,
+                    url=meta.get("url") or None, source_path=str(meta.get("source_path") or ""),
+                    outlet=outlet_of(meta), day=day,
+                )
+            article.chunk_ids.append(chunk_id)
+    for article in by_id.values():
+        article.chunk_ids.sort()
+    return sorted(by_id.values(), key=lambda a: (a.day, a.article_id))
+
+
+def add_vectors(store: Store, articles: list[Article]) -> None:
+    """Each article's mean chunk vector and its cohesion: one Chroma read by chunk id."""
+    ids = [c for a in articles for c in a.chunk_ids]
+    vectors: dict[str, np.ndarray] = {}
+    for start in range(0, len(ids), 5000):
+        got = store.collection.get(ids=ids[start : start + 5000], include=["embeddings"])
+        vectors.update(zip(got["ids"], (np.asarray(v, dtype=np.float32) for v in got["embeddings"])))
+    for article in articles:
+        rows = [vectors[c] for c in article.chunk_ids if c in vectors]
+        if not rows:
+            continue
+        matrix = np.stack(rows)
+        article.cohesion = cohesion(matrix)
+        mean = matrix.mean(axis=0)
+        article.vector = mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
+def similarity(articles: list[Article]) -> np.ndarray:
+    """Pairwise story similarity: the mean of body cosine and headline cosine (a missing
+    headline counts as its body)."""
+    body = np.stack([a.vector for a in articles])
+    titled = [i for i, a in enumerate(articles) if a.title.strip()]
+    heads = body.copy()
+    if titled:
+        heads[titled] = encode([articles[i].title for i in titled])
+    return 0.5 * (body @ body.T) + 0.5 * (heads @ heads.T)
+
+
+def cluster(articles: list[Article], threshold: float = SAME_STORY) -> list[list[Article]]:
+    """Average-linkage groups whose mean pairwise similarity stays above `threshold`."""
+    if len(articles) < 2:
+        return [[a] for a in articles]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = np.clip(1.0 - similarity(articles), 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    labels = fcluster(linkage(squareform(distance, checks=False), "average"), 1.0 - threshold, "distance")
+    groups: dict[int, list[Article]] = {}
+    for label, article in zip(labels, articles):
+        groups.setdefault(int(label), []).append(article)
+    return list(groups.values())
+
+
+def central_first(group: list[Article]) -> list[Article]:
+    """The article closest to the story's centre leads (its headline names the story)."""
+    if len(group) < 3:
+        return sorted(group, key=lambda a: (-a.day, a.article_id))
+    centre = np.mean([a.vector for a in group], axis=0)
+    return sorted(group, key=lambda a: -float(a.vector @ centre))
+
+
+def rank(stories: list[Story], as_of_day: int) -> list[Story]:
+    """Most coverage first (distinct outlets count double, then further articles), each
+    weighted by recency (`HALF_LIFE_DAYS`); ties go to the newer story."""
+    for story in stories:
+        coverage = 2 * len(story.outlets) + (len(story.articles) - len(story.outlets))
+        story.score = coverage * math.pow(0.5, max(0, as_of_day - story.newest) / HALF_LIFE_DAYS)
+    return sorted(stories, key=lambda s: (-s.score, -s.newest, s.articles[0].article_id))
+
+
+def find_stories(store: Store, window: Window, allowed: set[str] | None = None) -> list[Story]:
+    """Every story of the window, best first (roundups left out)."""
+    articles = window_articles(store, window, allowed)
+    add_vectors(store, articles)
+    articles = [a for a in articles if a.vector is not None and not a.roundup]
+    stories = [Story(central_first(group)) for group in cluster(articles)]
+    as_of = window.as_of_day if window.as_of_day is not None else max((a.day for a in articles), default=0)
+    return rank(stories, as_of)

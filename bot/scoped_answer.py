@@ -1,0 +1,46 @@
+"""Answers inside a scope: the answer engine, with retrieval kept to the scope's articles.
+
+The question may name its outlet ("… according to Reuters"): the phrase narrows the scope
+and leaves the question, as long as some indexed article comes from that outlet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+from bot.scope import Scope, outlet_in_question
+from bot.streaming import Event, stream_answer
+from index.cohesion import add_cohesion
+from index.retrieval import Hit, retrieve
+
+
+class ScopedEngine:
+    """An `AnswerEngine` (shared, not copied) whose retrieval admits only `scope`."""
+
+    def __init__(self, engine, scope: Scope):
+        self._engine = engine
+        self.scope = scope
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def _retrieve(self, question: str, k: int, window) -> list[Hit]:
+        allowed = self.scope.allowed(self.store)
+        hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval, sources=allowed)
+        hits = [h for h in hits if h.score >= self.settings.min_relevance]
+        if len(hits) > 1:
+            add_cohesion(self.store, hits)
+        return hits
+
+    def stream(self, question: str, k: int | None = None, on_token=None, as_of: date | None = None,
+               since: date | None = None, until: date | None = None) -> Iterator[Event]:
+        asked, outlet = self.store.read(lambda: outlet_in_question(question, self.store))
+        engine = ScopedEngine(self._engine, self.scope.narrowed([outlet])) if outlet else self
+        return stream_answer(engine, asked, k, on_token, as_of, since, until)
+
+    def answer(self, question: str, k: int | None = None, on_token=None, as_of: date | None = None,
+               since: date | None = None, until: date | None = None):
+        for event in self.stream(question, k, on_token, as_of, since, until):
+            pass
+        return event.answer

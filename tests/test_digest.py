@@ -1,0 +1,106 @@
+"""Digests on a small real corpus (real Chroma, real embeddings, the real CLI): several
+outlets reporting three events, a one-outlet story, a daily roundup, an old article."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from tests.conftest import make_settings, run_newsbot
+from tests.digest_corpus import AS_OF, LIBRARY, OLD, PORT, ROUNDUP, VOLCANO, write_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("digest")
+    run_newsbot(["ingest", str(write_corpus(base / "src"))], base / "data")
+    return base / "data"
+
+
+@pytest.fixture(scope="module")
+def digest_json(corpus_dir):
+    out = run_newsbot(["digest", "--json", "--backend", "none", "--as-of", AS_OF, "--since", "2025-03-07"], corpus_dir)
+    return json.loads(out.stdout)
+
+
+def urls(story: dict) -> set[str]:
+    return {a["url"] for a in story["articles"]}
+
+
+def test_json_shape(digest_json):
+    assert set(digest_json) == {"window", "stories"}
+    assert digest_json["window"]["since"] == "2025-03-07" and digest_json["window"]["until"] == AS_OF
+    for story in digest_json["stories"]:
+        assert set(story) == {"headline", "summary", "published", "citations", "articles"}
+        for c in story["citations"]:
+            assert set(c) == {"n", "url", "title", "published", "source_path", "quote", "verified"}
+        for a in story["articles"]:
+            assert set(a) == {"url", "title", "published", "source_path"}
+
+
+def test_stories_group_the_same_event_and_rank_by_coverage(digest_json):
+    stories = digest_json["stories"]
+    assert [urls(s) for s in stories] == [{u for u, *_ in PORT}, {u for u, *_ in VOLCANO}, {u for u, *_ in LIBRARY}]
+    assert stories[0]["published"] == "2025-03-13"  # the story's newest report
+
+
+def test_roundup_and_old_articles_are_no_story(digest_json):
+    every = set().union(*(urls(s) for s in digest_json["stories"]))
+    assert ROUNDUP[0] not in every and OLD[0][0] not in every
+
+
+def test_every_sentence_is_checked_and_cites_its_story(digest_json):
+    from bot.sentences import markers_in, split_sentences
+
+    for story in digest_json["stories"]:
+        assert 1 <= len(split_sentences(story["summary"])) <= 2
+        listed = {c["n"] for c in story["citations"]}
+        for sentence in split_sentences(story["summary"]):
+            assert markers_in(sentence) and set(markers_in(sentence)) <= listed
+        for c in story["citations"]:
+            assert c["verified"] and c["url"] in urls(story)
+            article = next(a for a in PORT + VOLCANO + LIBRARY if a[0] == c["url"])
+            assert c["quote"] in " ".join(article[4].split()) or c["quote"] == article[3]
+
+
+def digest_of(corpus_dir, **options) -> dict:
+    from bot.digest.run import run_digest
+
+    settings = make_settings(corpus_dir, llm="none")
+    return run_digest(settings, as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7), **options).to_dict()
+
+
+def test_topic_and_source_restrict_the_stories(corpus_dir):
+    stories = digest_of(corpus_dir, topic="volcanic eruption in Iceland")["stories"]
+    assert [urls(s) for s in stories] == [{u for u, *_ in VOLCANO}]
+    stories = digest_of(corpus_dir, sources=["BBC"])["stories"]
+    assert len(stories) == 2 and all(u.startswith("https://www.bbc.co.uk/") for s in stories for u in urls(s))
+    stories = digest_of(corpus_dir, sources=["apnews.com", "reuters.com"], stories=1)["stories"]
+    assert urls(stories[0]) == {PORT[0][0], PORT[2][0]}
+
+
+def test_text_lists_who_else_reported(corpus_dir):
+    from bot.digest.render import also_reported, digest_text
+
+    result = digest_of(corpus_dir)
+    text = digest_text(result)
+    assert text.index("Rotterdam") < text.index("Grindavik") < text.index("library")
+    port = result["stories"][0]
+    others = also_reported(port)
+    assert len(others) == len(port["articles"]) - len({c["url"] for c in port["citations"]})
+    for other in others:
+        assert other["title"] in text
+
+
+@pytest.mark.llm
+def test_llm_sentences_go_through_the_checker(corpus_dir, test_model):
+    """The real SmolLM2 writes; every sentence left is supported by a cited story article."""
+    from bot.digest.run import run_digest
+
+    settings = make_settings(corpus_dir, llm="local", llm_model="smollm2-135m", llm_threads=1)
+    result = run_digest(settings, as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7), stories=2).to_dict()
+    assert len(result["stories"]) == 2
+    for story in result["stories"]:
+        assert story["citations"] and all(c["verified"] and c["url"] in urls(story) for c in story["citations"])
