@@ -1,6 +1,6 @@
 """Load on the Slack HTTP endpoint of a running bot, and the bot's peak memory.
 
-    python bench/slack_load.py [--questions 50] [--flood 60] [--llm none|local] [--model NAME]
+    python bench/slack_load.py [--questions 50] [--flood 60] [--llm none|local] [--model NAME] [--stream]
 
 Starts a local fake Slack (the test suite's) and a real `newsbot serve --http` on loopback
 over an index of the seeds, sends N signed `app_mention` events at once from N different
@@ -13,6 +13,10 @@ Then the flood: one user sends `--flood` questions at once and, as soon as they 
 another user asks one. It reports that user's wait — the flooder's answers completed
 between their question and their answer, and the seconds from event to answer — and how
 many of the flooder's questions were answered or told to wait (NEWSBOT_MAX_QUEUED_PER_USER).
+
+With `--stream` the fake Slack has the Agents & AI Apps methods, so answers stream: it
+reports event → sources visible (the status line listing the articles being read), → first
+checked sentence (`chat.startStream`), → last sentence (the last append), p50/p95 (no flood).
 """
 
 from __future__ import annotations
@@ -73,6 +77,23 @@ def answers_in(fake: FakeSlack, channel: str) -> list:
             if not str(c.args.get("text", "")).startswith(WORKING)]
 
 
+def stream_timings(fake: FakeSlack, sent: dict[str, float]) -> None:
+    """event → sources visible / first checked sentence / last sentence, p50 and p95."""
+    sources, first, last = [], [], []
+    for channel, at in sent.items():
+        seen = [c for c in fake.calls_of("assistant.threads.setStatus", channel_id=channel)
+                if c.args.get("loading_messages")]
+        appended = fake.calls_of("chat.startStream", channel=channel) + fake.calls_of("chat.appendStream", channel=channel)
+        if seen:
+            sources.append(seen[0].at - at)
+        if appended:
+            first.append(appended[0].at - at)
+            last.append(appended[-1].at - at)
+    for name, values in (("sources visible", sources), ("first checked sentence", first), ("last sentence", last)):
+        if values:
+            print(f"event → {name} p50 {percentile(values, 50):.2f} s p95 {percentile(values, 95):.2f} s ({len(values)} answers)")
+
+
 def flood(fake: FakeSlack, url: str, n: int) -> None:
     """One user sends `n` questions at once, then another user asks one: print that
     user's wait (the flooder's answers completed before theirs, and seconds)."""
@@ -113,6 +134,7 @@ def main():
     parser.add_argument("--model", default=None)
     parser.add_argument("--embed-backend", default=None, help="torch or onnx (default: the settings' default)")
     parser.add_argument("--kv-cache", default=None, help="f16 or q8_0 (NEWSBOT_LLM_KV_CACHE)")
+    parser.add_argument("--stream", action="store_true", help="streamed answers (chat.startStream) and their timings")
     args = parser.parse_args()
     newsbot = str(Path(sys.executable).with_name("newsbot"))
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
@@ -126,6 +148,7 @@ def main():
         env["NEWSBOT_LLM_KV_CACHE"] = args.kv_cache
     subprocess.run([newsbot, "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True)
     fake = FakeSlack().start()
+    fake.ai_apps = args.stream
     port = free_port()
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
     log = open(tmp / "serve.log", "w")
@@ -158,7 +181,7 @@ def main():
         channels = list(sent)
 
         def answered(channel):
-            return answers_in(fake, channel)
+            return fake.calls_of("chat.stopStream", channel=channel) or answers_in(fake, channel)
 
         end = time.monotonic() + DEADLINE_S
         while time.monotonic() < end and not all(answered(c) for c in channels):
@@ -179,10 +202,13 @@ def main():
         print(f"questions sent concurrently: {args.questions} (LLM {args.llm}{' ' + args.model if args.model else ''}, embeddings {embed}{kv})")
         print(f"HTTP 200: {statuses.count(200)}/{len(statuses)}; acked within 3 s: {sum(a < 3 for a in acks)}; ack p50 {percentile(acks, 50) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
         print(f"answered: {len(answers)}/{args.questions}; duplicate posts or answers: {duplicates}; process alive: {alive}")
-        print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
+        if placeholders:
+            print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
         print(f"event → answer p50 {percentile(answers, 50):.1f} s p95 {percentile(answers, 95):.1f} s")
         print(f"told they were queued: {queued} (pool NEWSBOT_SLACK_WORKERS=2)")
-        if args.flood:
+        if args.stream:
+            stream_timings(fake, sent)
+        elif args.flood:
             flood(fake, url, args.flood)
         print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
     finally:
