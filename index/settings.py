@@ -10,7 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from datetime import date
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -21,6 +23,16 @@ def _split_list(value: object) -> object:
 
 
 CommaList = Annotated[list[str], NoDecode]
+
+
+class ChannelScope(BaseModel):
+    """What one Slack channel may draw on (NEWSBOT_CHANNEL_SCOPES; empty: no limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+    sources: list[str] = []  # outlets: domains or names ("reuters.com", "BBC")
+    categories: list[str] = []
+    since: date | None = None
+    until: date | None = None
 
 
 class Settings(BaseSettings):
@@ -89,6 +101,8 @@ class Settings(BaseSettings):
     slack_ask_command: str = "/ask"
     slack_reindex_command: str = "/reindex"
     slack_forget_command: str = "/forget"
+    slack_digest_command: str = "/digest"
+    channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
     admin_users: CommaList = []
     allowed_channels: CommaList = []
     http_read_timeout: float = Field(default=20.0, gt=0)  # idle seconds before a connection is closed
