@@ -139,7 +139,8 @@ def test_serve_answers_from_a_cli_ingest_and_its_watcher_keeps_both_writers(tmp_
     store = store_env(data_dir)  # the server pass: the bot's copied data dir keeps this collection
     run_newsbot(["ingest", str(write_article(cli_dir, 0))], data_dir)
     bot = start_bot(tmp_path_factory, data_dir, NEWSBOT_SOURCES=str(watched),
-                    NEWSBOT_WATCH="true", NEWSBOT_WATCH_INTERVAL="0.5")
+                    NEWSBOT_WATCH="true", NEWSBOT_WATCH_INTERVAL="0.5",
+                    NEWSBOT_SLACK_STREAM="false")  # the answer arrives as one chat.update
     try:
         assert_answered(ask_in_slack(bot, "CREAD0", question(0)), 0, bot)  # the bot has read the store
         cli_ingest(write_article(cli_dir, 1), bot.data_dir, **store)  # another process writes
