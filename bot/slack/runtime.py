@@ -116,6 +116,14 @@ class SlackBot:
         allowed = self.settings.allowed_channels
         return not allowed or not channel or channel.startswith("D") or channel in allowed
 
+    def engine_for(self, channel: str | None):
+        """The engine inside the channel's scope (NEWSBOT_CHANNEL_SCOPES; open elsewhere):
+        an answer in a scoped channel never cites outside it."""
+        from bot.scope import channel_scope
+        from bot.scoped_answer import ScopedEngine
+
+        return ScopedEngine(self.engine, channel_scope(self.settings, channel))
+
     def is_admin(self, user: str | None) -> bool:
         return bool(user) and user in self.settings.admin_users
 
@@ -244,7 +252,7 @@ class SlackBot:
                 standalone = standalone_question(question, earlier)
                 if standalone != question:
                     log.info("follow-up rewritten: %r → %r", question, standalone)
-            for event in self._events_with_timeout(standalone, lambda: answer.fail(blocks.TIMEOUT_TEXT)):
+            for event in self._events_with_timeout(standalone, lambda: answer.fail(blocks.TIMEOUT_TEXT), channel):
                 if isinstance(event, Reading):
                     answer.reading(event.hits)
                 elif isinstance(event, Sentence):
@@ -267,7 +275,7 @@ class SlackBot:
         if ts:
             self._remember(channel, ts, question, standalone, result, question_id)
 
-    def _events_with_timeout(self, question: str, on_timeout):
+    def _events_with_timeout(self, question: str, on_timeout, channel: str | None = None):
         """The engine's stream events; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the
         user and `_Timeout` is raised once the computation ends (it cannot be interrupted,
         so the pool slot stays busy until then and the pool stays bounded)."""
@@ -276,7 +284,7 @@ class SlackBot:
 
         def run() -> None:
             try:
-                for event in self.engine.stream(question):
+                for event in self.engine_for(channel).stream(question):
                     events.put(event)
             except BaseException as exc:
                 events.put(exc)
@@ -308,7 +316,7 @@ class SlackBot:
                 if standalone != question:
                     log.info("follow-up rewritten: %r → %r", question, standalone)
             result = self._answer_with_timeout(
-                standalone, lambda: self._update(client, channel, ts, blocks.notice_blocks(blocks.TIMEOUT_TEXT))
+                standalone, lambda: self._update(client, channel, ts, blocks.notice_blocks(blocks.TIMEOUT_TEXT)), channel
             )
         except _Timeout:
             metrics.observe_unanswered("slack", "timeout")
@@ -326,7 +334,7 @@ class SlackBot:
         self._update(client, channel, ts, (text, answer_blocks))
         self._remember(channel, ts, question, standalone, result, question_id)
 
-    def _answer_with_timeout(self, question: str, on_timeout) -> Answer:
+    def _answer_with_timeout(self, question: str, on_timeout, channel: str | None = None) -> Answer:
         """The answer; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the user and
         `_Timeout` is raised once the computation ends — it cannot be interrupted, so this pool
         slot stays busy until then and the pool stays bounded."""
@@ -334,7 +342,7 @@ class SlackBot:
 
         def run() -> None:
             try:
-                box["result"] = self.engine.answer(question)
+                box["result"] = self.engine_for(channel).answer(question)
             except BaseException as exc:
                 box["error"] = exc
 

@@ -55,3 +55,14 @@ def test_scoped_channel_digest_cites_only_its_outlets(digest_bot):
     urls = linked_urls(message)
     assert urls and all(u.startswith("https://www.bbc.co.uk/") for u in urls)
     assert "Rotterdam" in json.dumps(message["blocks"]) and "Grindavik" not in json.dumps(message["blocks"])
+
+
+def test_answers_in_a_scoped_channel_cite_only_its_outlets(digest_bot):
+    from test_slack_bot import ask_by_mention
+
+    _, _, answer = ask_by_mention(digest_bot, "CBBC", "What is happening at the Rotterdam port?")
+    urls = linked_urls(answer.args)
+    assert urls and all(u.startswith("https://www.bbc.co.uk/") for u in urls), urls
+    _, _, answer = ask_by_mention(digest_bot, "CALL", "What is happening at the Rotterdam port according to AP News?")
+    urls = linked_urls(answer.args)
+    assert urls and all(u.startswith("https://apnews.com/") for u in urls), urls
