@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     slack_reindex_command: str = "/reindex"
     slack_forget_command: str = "/forget"
     slack_digest_command: str = "/digest"
+    digests: CommaList = []  # scheduled digests: CHANNEL:HH:MM[:topic], local time
     channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
     admin_users: CommaList = []
     allowed_channels: CommaList = []
@@ -116,7 +117,7 @@ class Settings(BaseSettings):
     question_log_backups: int = Field(default=5, ge=0)
     stale_after: float = Field(default=86_400.0, ge=0)  # seconds; 0: no staleness alarm
 
-    _split = field_validator("sources", "admin_users", "allowed_channels", mode="before")(
+    _split = field_validator("sources", "admin_users", "allowed_channels", "digests", mode="before")(
         _split_list
     )
 

@@ -185,6 +185,9 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
 
         start_watcher(settings, stop, on_report=metrics.observe_ingest)
     start_monitor(settings, bot, client, stop)
+    from bot.digest.schedule import start_schedule
+
+    start_schedule(settings, bot, client, stop)  # NEWSBOT_DIGESTS
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
     faces = []
     handler = None
