@@ -1,11 +1,19 @@
-"""Grid over fusion settings on the eval set, from candidate lists computed once.
+"""Fusion variants scored on one or more eval sets, from candidate lists computed once.
 
-    python bench/tune_retrieval.py [--eval-dir .newsbot/eval/<fingerprint>]
+    python bench/tune_retrieval.py --dataset ../shared/eval/realtimeqa-2023 \
+        --dataset ../shared/eval/realtimeqa-dev [--split halves] [--top 30]
 
-For each question: the vector and BM25 candidates inside its date window (as of the day
-it was asked), and the article-level title BM25. Then every variant (RRF k, weights,
-title weight, recency scale and form) is scored
-offline at article level: Hit@1/5/10 and MRR@10. Prints the table, best first.
+For each question: the vector and BM25 candidates (each list's top `CANDIDATES` chunks)
+inside its date window as of the day it was asked, and the article-level title BM25 —
+computed once per set and cached beside its eval index. Every variant (fusion, BM25
+weight, title weight, default recency scale, the date phrase's own span as the recency
+scale, protection of each signal's top 3) then goes through the production code
+(`index.retrieval.fuse` and `top_articles`) to a 10-article list: Hit@1/5/10 and MRR@10.
+
+The protocol: the first dataset (or, with `--split halves`, its first half of weeks) is
+the one settings are chosen on; the table is sorted by it, and the other columns are the
+sets the choice is reported on. A setting whose best value differs between the columns
+is a warning, not a default.
 """
 
 from __future__ import annotations
@@ -13,101 +21,113 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
+import pickle
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.metrics import normalise_url  # noqa: E402
+from bot.evaluation.metrics import is_gold, normalise_url  # noqa: E402
+from bot.evaluation.runner import load_questions, prepare_index, split_rows  # noqa: E402
 from bot.time_window import window_for  # noqa: E402
-from index.retrieval import Hit, _day, keyword_index, query_vector, vector_search  # noqa: E402
+from index.retrieval import (  # noqa: E402
+    CANDIDATES,
+    PROTECTED,
+    Hit,
+    article_ranks,
+    fuse,
+    keyword_index,
+    keyword_search,
+    query_vector,
+    top_articles,
+    vector_search,
+)
 from index.settings import Settings  # noqa: E402
 from index.store import open_store  # noqa: E402
 
-DATASET = ROOT.parent / "shared" / "eval" / "realtimeqa-dev"
+
+def candidates(dataset: Path) -> list[dict]:
+    """Per question: window, vector hits, (keyword hit, BM25) pairs, title scores, gold."""
+    settings = prepare_index(dataset, Settings(_env_file=None), log=lambda m: print(m, file=sys.stderr))
+    cache = Path(settings.data_dir) / f"tune-candidates-{CANDIDATES}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    store = open_store(settings)
+    table = keyword_index(store)
+    cases = []
+    for q in load_questions(dataset, None):
+        window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))
+        with table.pinned():
+            vec = vector_search(store, query_vector(store, q["question"]), CANDIDATES, window)
+            kw = keyword_search(store, q["question"], CANDIDATES, window)
+            titles = table.title_scores(q["question"])
+        cases.append({"asked": q["asked"], "window": window, "vector": vec, "keyword": kw, "titles": titles,
+                      "gold": {normalise_url(u) for u in q["gold_urls"]}})
+    cache.write_bytes(pickle.dumps(cases))
+    return cases
+
+
+def ranked_urls(case: dict, fusion: str, w_kw: float, w_title: float, recency: float, phrase: bool,
+                protect: bool, n: int = 10) -> list[list[str]]:
+    window = case["window"] if phrase else replace(case["window"], recency_days=None)
+    fused = fuse(case["vector"], case["keyword"], window, w_kw, recency, title_scores=case["titles"],
+                 title_weight=w_title, fusion=fusion)
+    protected = []
+    if protect:
+        for hits in (case["vector"], [h for h, _ in case["keyword"]]):
+            protected += [a for a in list(article_ranks(hits))[:PROTECTED] if a not in protected]
+    by_article: dict[str, Hit] = {}
+    for hit in fused:
+        by_article.setdefault(hit.article_id, hit)
+    return [[by_article[a].url or "", *(by_article[a].also_at or [])] for a in top_articles(fused, protected, n)]
+
+
+def figures(cases: list[dict], variant: tuple) -> tuple[float, float, float, float]:
+    h1 = h5 = h10 = mrr = 0.0
+    for case in cases:
+        urls = ranked_urls(case, *variant)
+        first = next((i for i, u in enumerate(urls, 1) if is_gold(u, case["gold"])), None)
+        h1 += first == 1
+        h5 += bool(first and first <= 5)
+        h10 += bool(first)
+        mrr += 1 / first if first else 0.0
+    n = max(1, len(cases))
+    return h1 / n, h5 / n, h10 / n, mrr / n
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--eval-dir", type=Path, default=None)
-    parser.add_argument("--candidates", type=int, default=60)
+    parser.add_argument("--dataset", type=Path, action="append", required=True,
+                        help="Eval set (repeatable); the first is the one settings are chosen on.")
+    parser.add_argument("--split", choices=["none", "halves"], default="none",
+                        help="halves: each set also as its first and second half of weeks (by asked date).")
+    parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"))
-    store = open_store(Settings(_env_file=None, data_dir=eval_dir, collection=f"eval-{eval_dir.name}"))
-    questions = [json.loads(l) for l in open(DATASET / "questions.jsonl")]
-    cases = []
-    kw_scores = {}
-    for q in questions:
-        window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))
-        vec = vector_search(store, query_vector(store, q["question"]), args.candidates, window)
-        kw_raw = keyword_index(store).search(q["question"], args.candidates, window.min_day, window.max_day)
-        kw = [Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0) for h in kw_raw]
-        kw_scores[id(kw)] = [h.score for h in kw_raw]
-        gold = {normalise_url(u) for u in q["gold_urls"]}
-        titles = keyword_index(store).title_scores(q["question"])
-        cases.append((window.as_of_day, vec, kw, gold, titles))
-
-    def score(rrf_k, w_vec, w_kw, scale, form, per_article, w_title=0.0):
-        h1 = h5 = h10 = mrr = 0.0
-        for as_of, vec, kw, gold, titles in cases:
-            fused, meta = {}, {}
-            for weight, ranking, raw in ((w_vec, vec, [h.score for h in vec]), (w_kw, kw, kw_scores[id(kw)])):
-                top = max(raw) if raw else 1.0
-                for rank, hit in enumerate(ranking):
-                    part = weight / (rrf_k + rank + 1) if rrf_k else weight * raw[rank] / top
-                    fused[hit.chunk_id] = fused.get(hit.chunk_id, 0) + part
-                    meta[hit.chunk_id] = hit
-            if w_title:
-                best = max((titles.get(h.article_id, 0.0) for h in meta.values()), default=0.0) or 1.0
-                for cid, hit in meta.items():
-                    fused[cid] += w_title * titles.get(hit.article_id, 0.0) / best
-            if scale:
-                for cid, hit in meta.items():
-                    day = _day(hit.published)
-                    if day is None:
-                        continue
-                    age = max(0, as_of - day)
-                    decay = math.exp(-age / scale)
-                    fused[cid] *= decay if form == "exp" else 0.5 + 0.5 * decay
-            articles: dict[str, float] = {}
-            urls: dict[str, str] = {}
-            for cid in sorted(fused, key=fused.get, reverse=True):
-                hit = meta[cid]
-                if per_article == "max":
-                    articles.setdefault(hit.article_id, fused[cid])
-                else:
-                    articles[hit.article_id] = articles.get(hit.article_id, 0) + fused[cid]
-                urls[hit.article_id] = normalise_url(hit.url)
-            ranked = [urls[a] for a in sorted(articles, key=articles.get, reverse=True)][:10]
-            first = next((i for i, u in enumerate(ranked, 1) if u in gold), None)
-            h1 += first == 1
-            h5 += bool(first and first <= 5)
-            h10 += bool(first)
-            mrr += 1 / first if first else 0
-        n = len(cases)
-        return h1 / n, h5 / n, h10 / n, mrr / n
-
-    rows = []
-    # rrf_k 0 = score fusion: cosine + weight x BM25 / best BM25 of the question
-    grid = itertools.product(
-        [0, 10, 60], [1.0], [0.5, 1.0, 1.5, 2.0], [0, 14, 30, 60], ["exp", "half"], ["max", "sum"],
-        [0.0, 0.25, 0.5, 1.0],
-    )
-    for rrf_k, w_vec, w_kw, scale, form, agg, w_title in grid:
-        if scale == 0 and form == "half":
-            continue
-        params = (rrf_k, w_vec, w_kw, scale, form, agg, w_title)
-        rows.append((params, score(*params)))
-    for scale in (0, 14, 30):
-        rows.append(((60, 0.0, 1.0, scale, "exp", "max", 0.0), score(60, 0.0, 1.0, scale, "exp", "max")))
-    rows.sort(key=lambda r: (r[1][3], r[1][1]), reverse=True)
-    print("| rrf_k | w_vec | w_kw | recency days | form | article agg | w_title | Hit@1 | Hit@5 | Hit@10 | MRR@10 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for params, (h1, h5, h10, mrr) in rows[:25]:
-        print("| " + " | ".join(str(p) for p in params) + f" | {h1:.3f} | {h5:.3f} | {h10:.3f} | {mrr:.3f} |")
+    columns: list[tuple[str, list[dict]]] = []
+    for dataset in args.dataset:
+        cases = candidates(dataset)
+        name = dataset.name
+        if args.split == "halves":
+            first, second = split_rows(cases, "halves")
+            columns += [(f"{name} {first[0]}", first[1]), (f"{name} {second[0]}", second[1])]
+        columns.append((name, cases))
+    grid = [
+        *itertools.product(["rrf"], [1.0, 1.5], [0.0, 0.5, 1.0], [0, 14, 30, 60], [False, True], [False, True]),
+        *itertools.product(["score"], [1.0, 1.5, 2.0], [0.0, 0.5], [0, 14, 30, 60], [False, True], [False, True]),
+    ]
+    rows = [(v, [figures(cases, v) for _, cases in columns]) for v in grid]
+    rows.sort(key=lambda r: (r[1][0][3], r[1][0][1]), reverse=True)
+    head = "| fusion | w_kw | w_title | recency days | phrase span | protect top 3 | "
+    head += " | ".join(f"{name} ({len(cases)}) Hit@1 / @5 / @10 / MRR@10" for name, cases in columns) + " |"
+    print(head)
+    print("|" + " --- |" * (6 + len(columns)))
+    for variant, figs in rows[: args.top]:
+        cells = [" / ".join(f"{x:.3f}" for x in f) for f in figs]
+        print("| " + " | ".join(str(p) for p in variant) + " | " + " | ".join(cells) + " |")
+    print(json.dumps({"variants": len(rows), "columns": [name for name, _ in columns]}), file=sys.stderr)
 
 
 if __name__ == "__main__":

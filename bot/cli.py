@@ -314,6 +314,12 @@ def evaluate(
     llm_cache: Optional[Path] = typer.Option(
         None, "--llm-cache", help="Keep the LLM's replies in this file and replay them when a prompt repeats."
     ),
+    split: Optional[str] = typer.Option(
+        None, "--split", help="Also report per part of the questions by asked date: halves or weeks."
+    ),
+    retrieval_only: bool = typer.Option(
+        False, "--retrieval-only", help="Measure retrieval only (no answers, no LLM): seconds, not minutes."
+    ),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
     from bot.evaluation.runner import markdown_report, run_eval
@@ -321,8 +327,11 @@ def evaluate(
     if not (dataset / "questions.jsonl").is_file() or not (dataset / "articles.jsonl").is_file():
         _fail(f"{dataset} must hold articles.jsonl and questions.jsonl")
     try:
+        if split not in (None, "halves", "weeks"):
+            _fail(f"--split {split}: use halves or weeks")
         result = run_eval(dataset, get_settings(), limit=limit, backend=backend,
-                          log=lambda m: err.print(m, highlight=False), llm_cache=llm_cache)
+                          log=lambda m: err.print(m, highlight=False), llm_cache=llm_cache,
+                          answers=not retrieval_only, split=split)
     except StoreError as exc:
         _fail(str(exc))
     table = markdown_report(result)

@@ -6,18 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.evaluation.intervals import interval
 from bot.evaluation.metrics import (
     answer_correct,
     gold_rank,
-    hit_at,
     is_gold,
+    normalise_text,
     normalise_url,
     percentile,
-    reciprocal_rank,
     supports_answer,
 )
 from index.settings import Settings
@@ -29,56 +28,6 @@ METHOD_NAMES = {
     "keyword": "keyword-only (BM25)",
     "hybrid": "newsbot (BM25 + vector, date window, recency)",
 }
-
-
-@dataclass
-class MethodResult:
-    method: str
-    hits1: list[float] = field(default_factory=list)
-    hits5: list[float] = field(default_factory=list)
-    hits10: list[float] = field(default_factory=list)
-    rr: list[float] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
-
-    def summary(self) -> dict:
-        n = max(1, len(self.rr))
-        return {
-            "method": self.method,
-            "questions": len(self.rr),
-            "hit@1": round(sum(self.hits1) / n, 3),
-            "hit@5": round(sum(self.hits5) / n, 3),
-            "hit@10": round(sum(self.hits10) / n, 3),
-            "mrr@10": round(sum(self.rr) / n, 3),
-            "retrieve_p50_ms": round(percentile(self.latencies, 50), 1),
-        }
-
-
-@dataclass
-class AnswerResult:
-    backend: str
-    correct: list[float] = field(default_factory=list)
-    refused: int = 0
-    citations: int = 0
-    gold_citations: int = 0
-    supporting_citations: int = 0
-    invalid_markers: int = 0
-    removed_markers: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-    def summary(self) -> dict:
-        n = max(1, len(self.correct))
-        return {
-            "backend": self.backend,
-            "questions": len(self.correct),
-            "accuracy": round(sum(self.correct) / n, 3),
-            "refused": self.refused,
-            "citation_precision": round(self.gold_citations / self.citations, 3) if self.citations else None,
-            "citation_support": round(self.supporting_citations / self.citations, 3) if self.citations else None,
-            "invalid_markers": self.invalid_markers,
-            "removed_markers": self.removed_markers,
-            "answer_p50_ms": round(percentile(self.latencies, 50), 1),
-            "answer_p95_ms": round(percentile(self.latencies, 95), 1),
-        }
 
 
 def dataset_fingerprint(dataset: Path) -> str:
@@ -139,6 +88,58 @@ def load_questions(dataset: Path, limit: int | None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+def split_rows(rows: list[dict], split: str) -> list[tuple[str, list[dict]]]:
+    """Rows grouped by their `asked` date: "halves" cuts at the date that splits the
+    questions most evenly (a quiz's questions stay together); "weeks" groups by ISO week."""
+    dated = sorted(rows, key=lambda r: r.get("asked") or "")
+    if split == "weeks":
+        groups: dict[str, list[dict]] = {}
+        for row in dated:
+            asked = row.get("asked")
+            label = "{}-W{:02d}".format(*date.fromisoformat(asked).isocalendar()[:2]) if asked else "undated"
+            groups.setdefault(label, []).append(row)
+        return list(groups.items())
+    if split != "halves":
+        raise ValueError(f"unknown split {split!r} (halves or weeks)")
+    days = sorted({r.get("asked") or "" for r in dated})
+    before = {day: sum(1 for r in dated if (r.get("asked") or "") < day) for day in days[1:]}
+    cut = min(before, key=lambda day: abs(2 * before[day] - len(dated)), default=None)
+    first = [r for r in dated if cut is None or (r.get("asked") or "") < cut]
+    second = [r for r in dated if cut is not None and (r.get("asked") or "") >= cut]
+
+    def label(part: list[dict], name: str) -> str:
+        return f"{name} ({part[0].get('asked')} to {part[-1].get('asked')})" if part else name
+
+    return [(label(first, "first half"), first), (label(second, "second half"), second)]
+
+
+def answer_kind(correct: bool, refused: bool, answer: str, right: str, choices: list[str],
+                shown_texts: list[str]) -> str:
+    """Why an answer is wrong, by what the model had: "refused"; "wrong article" (no
+    source shown states the right choice); "wrong span" (it was shown, the answer names a
+    wrong choice or something else); "other words" (it was shown, and the answer shares
+    words with the right choice without naming it as written: "Joe Biden" for "President
+    Joe Biden")."""
+    if correct:
+        return "right"
+    if refused:
+        return "refused"
+    if not any(supports_answer(text, right) for text in shown_texts):
+        return "wrong article"
+    if any(_names(answer, c) for c in choices if normalise_text(c) != normalise_text(right)):
+        return "wrong span"
+    words = set(normalise_text(right).split()) - _STOP
+    return "other words" if words & set(normalise_text(answer).split()) else "wrong span"
+
+
+_STOP = set("a an the of in on at to for and or by with from".split())
+KINDS = ("right", "wrong article", "wrong span", "other words", "refused")
+
+
+def _names(answer: str, choice: str) -> bool:
+    return supports_answer(answer, choice)
+
+
 def run_eval(
     dataset: Path,
     settings: Settings,
@@ -147,98 +148,183 @@ def run_eval(
     methods: tuple[str, ...] = METHODS,
     log=print,
     llm_cache: Path | None = None,
+    answers: bool = True,
+    split: str | None = None,
 ) -> dict:
+    """Every question asked as of its date: retrieval per method (10-article lists) and,
+    unless `answers` is off, the answer with its citations and its kind of miss."""
     from bot.answer import AnswerEngine
     from bot.time_window import window_for
-    from index.retrieval import keyword_index, retrieve
+    from index.retrieval import keyword_index, retrieve, retrieve_articles
     from index.store import open_store
 
     eval_settings = prepare_index(dataset, settings, log)
     store = open_store(eval_settings)
     questions = load_questions(dataset, limit)
-    results = {m: MethodResult(m) for m in methods}
     backend = backend or settings.llm
-    answers = AnswerResult(backend)
-    engine = AnswerEngine(eval_settings, backend=backend)
-    engine.store = store  # share the open store (and its keyword index)
-    cache = None
-    if llm_cache and backend != "none":
-        from bot.llm.cached import CachedLLM
+    engine = cache = None
+    if answers:
+        engine = AnswerEngine(eval_settings, backend=backend)
+        engine.store = store  # share the open store (and its keyword index)
+        if llm_cache and backend != "none":
+            from bot.llm.cached import CachedLLM
 
-        engine.llm = cache = CachedLLM(engine.llm, llm_cache)
+            engine.llm = cache = CachedLLM(engine.llm, llm_cache)
     baseline = baseline_retriever(store)
+    table = keyword_index(store)
     rows = []
     for i, q in enumerate(questions, 1):
         as_of = date.fromisoformat(q["asked"]) if q.get("asked") else None
         gold = {normalise_url(u) for u in q.get("gold_urls", [])}
         window = window_for(q["question"], as_of=as_of)
-        row = {"id": q.get("id"), "question": q["question"]}
+        row = {"id": q.get("id"), "question": q["question"], "asked": q.get("asked")}
         for method in methods:
             started = time.perf_counter()
             if method == "vector":
                 urls = baseline_urls(baseline, q["question"])
             else:
-                hits = retrieve(store, q["question"], 10, window=window, method=method)
+                hits = retrieve_articles(store, q["question"], 10, window=window, method=method)
                 urls = [[h.url or "", *(h.also_at or [])] for h in hits]
-            results[method].latencies.append((time.perf_counter() - started) * 1000)
-            for attr, k in (("hits1", 1), ("hits5", 5), ("hits10", 10)):
-                getattr(results[method], attr).append(hit_at(urls, gold, k))
-            results[method].rr.append(reciprocal_rank(urls, gold))
+            row[f"{method}_ms"] = round((time.perf_counter() - started) * 1000, 2)
             row[f"{method}_rank"] = gold_rank(urls, gold)
-        result = engine.answer(q["question"], as_of=as_of)
-        correct = answer_correct(result.answer, q["answer"], q.get("choices", []))
-        answers.correct.append(1.0 if correct else 0.0)
-        answers.refused += int(result.refused)
-        table = keyword_index(store)
-        cited = [
-            {"url": c.url, "title": c.title, "gold": is_gold([c.url or "", *c.also_at], gold),
-             "states_answer": supports_answer(table.article_text(c.article_id), q["answer"])}
-            for c in result.citations
-        ]
-        answers.citations += len(cited)
-        answers.gold_citations += sum(c["gold"] for c in cited)
-        answers.supporting_citations += sum(c["states_answer"] for c in cited)
-        answers.invalid_markers += result.invalid_markers
-        answers.removed_markers += result.removed_markers
-        answers.latencies.append(result.timings["total_ms"])
-        row.update(answer=result.answer, correct=correct, expected=q["answer"], citations=cited)
+        if engine is not None:
+            result = engine.answer(q["question"], as_of=as_of)
+            correct = answer_correct(result.answer, q["answer"], q.get("choices", []))
+            shown = [h for h in retrieve(store, q["question"], eval_settings.top_k, window=window,
+                                         method=eval_settings.retrieval)
+                     if h.score >= eval_settings.min_relevance]
+            cited = [
+                {"url": c.url, "title": c.title, "gold": is_gold([c.url or "", *c.also_at], gold),
+                 "states_answer": supports_answer(table.article_text(c.article_id), q["answer"])}
+                for c in result.citations
+            ]
+            row.update(
+                answer=result.answer, correct=correct, expected=q["answer"], citations=cited,
+                refused=result.refused, invalid_markers=result.invalid_markers,
+                removed_markers=result.removed_markers, answer_ms=result.timings["total_ms"],
+                gold_shown=any(is_gold([h.url or "", *(h.also_at or [])], gold) for h in shown),
+                kind=answer_kind(correct, result.refused, result.answer, q["answer"], q.get("choices", []),
+                                 [h.text for h in shown]),
+            )
         rows.append(row)
         if i % 10 == 0 or i == len(questions):
             log(f"{i}/{len(questions)} questions")
-    return {
+    report = {
         "dataset": str(dataset),
         "questions": len(questions),
-        "retrieval": [results[m].summary() for m in methods],
-        "answers": answers.summary(),
+        **summarise(rows, methods, backend if engine is not None else None),
         "llm_cache": {"path": str(llm_cache), "replayed": cache.hits, "generated": cache.misses} if cache else None,
-        "rows": rows,
     }
+    if split:
+        report["split"] = [
+            {"part": name, "questions": len(part), **summarise(part, methods, backend if engine is not None else None)}
+            for name, part in split_rows(rows, split)
+        ]
+    report["rows"] = rows
+    return report
 
 
-def markdown_report(report: dict) -> str:
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 3) if values else 0.0
+
+
+def _ci(values: list[float]) -> list[float]:
+    return [round(x, 3) for x in interval(values)]
+
+
+def summarise(rows: list[dict], methods: tuple[str, ...], backend: str | None) -> dict:
+    """Retrieval and answer figures of some rows, each rate with its 95 % interval."""
+    retrieval = []
+    for method in methods:
+        ranks = [row.get(f"{method}_rank") for row in rows]
+        summary = {"method": method, "questions": len(rows)}
+        for name, values in (
+            ("hit@1", [1.0 if r == 1 else 0.0 for r in ranks]),
+            ("hit@5", [1.0 if r and r <= 5 else 0.0 for r in ranks]),
+            ("hit@10", [1.0 if r and r <= 10 else 0.0 for r in ranks]),
+            ("mrr@10", [1.0 / r if r else 0.0 for r in ranks]),
+        ):
+            summary[name] = _mean(values)
+            summary[f"{name}_ci95"] = _ci(values)
+        summary["retrieve_p50_ms"] = round(percentile([row[f"{method}_ms"] for row in rows], 50), 1)
+        retrieval.append(summary)
+    if backend is None:
+        return {"retrieval": retrieval, "answers": None}
+    correct = [1.0 if row["correct"] else 0.0 for row in rows]
+    cited = [c for row in rows for c in row["citations"]]
+    gold_cited = [1.0 if c["gold"] else 0.0 for c in cited]
+    supported = [1.0 if c["states_answer"] else 0.0 for c in cited]
+    latencies = [row["answer_ms"] for row in rows]
+    shown = [row for row in rows if row["gold_shown"]]
+    answers = {
+        "backend": backend,
+        "questions": len(rows),
+        "accuracy": _mean(correct),
+        "accuracy_ci95": _ci(correct),
+        "refused": sum(1 for row in rows if row["refused"]),
+        "citation_precision": _mean(gold_cited) if cited else None,
+        "citation_precision_ci95": _ci(gold_cited) if cited else None,
+        "citation_support": _mean(supported) if cited else None,
+        "citation_support_ci95": _ci(supported) if cited else None,
+        "invalid_markers": sum(row["invalid_markers"] for row in rows),
+        "removed_markers": sum(row["removed_markers"] for row in rows),
+        "answer_p50_ms": round(percentile(latencies, 50), 1),
+        "answer_p95_ms": round(percentile(latencies, 95), 1),
+        "kinds": {kind: sum(1 for row in rows if row["kind"] == kind) for kind in KINDS},
+        "gold_shown": len(shown),
+        "right_when_gold_shown": sum(1 for row in shown if row["correct"]),
+    }
+    return {"retrieval": retrieval, "answers": answers}
+
+
+def _cell(summary: dict, name: str) -> str:
+    low, high = summary[f"{name}_ci95"]
+    return f"{summary[name]:.3f} ({low:.2f}–{high:.2f})"
+
+
+def _tables(part: dict) -> list[str]:
     lines = [
-        f"Dataset: `{report['dataset']}` — {report['questions']} questions, each asked as of its date.",
-        "",
         "| method | Hit@1 | Hit@5 | Hit@10 | MRR@10 | retrieve p50 ms |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for r in report["retrieval"]:
+    for r in part["retrieval"]:
         lines.append(
-            f"| {METHOD_NAMES.get(r['method'], r['method'])} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | "
-            f"{r['hit@10']:.3f} | {r['mrr@10']:.3f} | {r['retrieve_p50_ms']:.0f} |"
+            f"| {METHOD_NAMES.get(r['method'], r['method'])} | {_cell(r, 'hit@1')} | {_cell(r, 'hit@5')} | "
+            f"{_cell(r, 'hit@10')} | {_cell(r, 'mrr@10')} | {r['retrieve_p50_ms']:.0f} |"
         )
-    a = report["answers"]
-    precision = "n/a" if a["citation_precision"] is None else f"{a['citation_precision']:.3f}"
-    support = "n/a" if a.get("citation_support") is None else f"{a['citation_support']:.3f}"
+    a = part["answers"]
+    if a is None:
+        return lines
+    precision = "n/a" if a["citation_precision"] is None else _cell(a, "citation_precision")
+    support = "n/a" if a.get("citation_support") is None else _cell(a, "citation_support")
+    kinds = a["kinds"]
     lines += [
         "",
         "| backend | accuracy | refused | citation precision (gold) | citation support (states the answer) "
         "| invalid markers (removed by the checker) | answer p50 s | answer p95 s |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        f"| {a['backend']} | {a['accuracy']:.3f} | {a['refused']} | {precision} | {support} "
+        f"| {a['backend']} | {_cell(a, 'accuracy')} | {a['refused']} | {precision} | {support} "
         f"| {a['invalid_markers']} ({a.get('removed_markers', 0)}) | "
         f"{a['answer_p50_ms'] / 1000:.1f} | {a['answer_p95_ms'] / 1000:.1f} |",
+        "",
+        "| answers | right | wrong article (answer not in the sources shown) | right article, wrong span "
+        "| right thing in other words | refused | right when a gold article was shown |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"| {a['questions']} | {kinds['right']} | {kinds['wrong article']} | {kinds['wrong span']} "
+        f"| {kinds['other words']} | {kinds['refused']} | {a['right_when_gold_shown']} of {a['gold_shown']} |",
     ]
+    return lines
+
+
+def markdown_report(report: dict) -> str:
+    lines = [
+        f"Dataset: `{report['dataset']}` — {report['questions']} questions, each asked as of its date; "
+        "95 % intervals in brackets (Wilson for rates, bootstrap for MRR).",
+        "",
+        *_tables(report),
+    ]
+    for part in report.get("split") or []:
+        lines += ["", f"**{part['part']}** — {part['questions']} questions", "", *_tables(part)]
     cache = report.get("llm_cache")
     if cache and cache["replayed"]:
         lines += ["", f"LLM replies: {cache['replayed']} replayed from `{cache['path']}`, {cache['generated']} "
