@@ -125,6 +125,6 @@ def _check(settings: Settings, repair: bool) -> CheckReport:
         save_docstore(docstore, settings)
         bump = getattr(store, "bump_revision", None)
         if bump:
-            bump()
+            bump(changed=set(bad) | {aid for aid in inventory if aid not in known})
         report.repaired = True
     return report

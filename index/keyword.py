@@ -1,11 +1,19 @@
-"""BM25 keyword search over the chunks (bm25s, English stemming and stop words), and the
+"""BM25 keyword search over the chunks (bm25s's English stemming and stop words), and the
 in-memory table of chunk texts and metadata that both searches read their hits from.
 
-The keyword index is derived data: it is rebuilt from the chunks in Chroma whenever the
-collection's revision changes (every ingest, re-index and prune bumps it), and cached on
-disk in the data dir under that revision. So it stays in step with the store in both
-modes, and several processes sharing a Chroma server each keep their own copy current
-without a second shared store.
+The keyword index is derived data, kept in step with the collection's revision (every
+ingest, re-index, prune, takedown and repair bumps it). A reader at revision r that sees
+r' reads the write log (index/write_log.py) for the articles changed since r and fetches
+only their chunks: BM25 takes deltas (index/bm25_segments.py) with exact corpus
+statistics, so the scores equal a full rebuild's. When the log does not reach back to r,
+or the collection was replaced, it rebuilds from every chunk. Compacted snapshots are
+cached on disk in the data dir, so a cold `newsbot ask` loads one and applies the log
+since. Several processes sharing a Chroma server each keep their own copy current.
+
+Every state is an immutable `Snapshot`; a change builds the next one and swaps it in, so
+a question reads one complete snapshot throughout (`pinned`). In `serve` a background
+thread (`follow`) catches up and compacts, and a question waits for a delta at most: when
+only a rebuild will do, it reads the last snapshot meanwhile.
 
 Titles count twice: they are indexed with every chunk, and a second, article-level BM25
 over titles alone lets a question that matches a headline lift that article above long
@@ -27,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.bm25_segments import SegmentedBM25
 from index.store import Store
 
 import bm25s  # noqa: E402  (imported here: it sets its own logger to DEBUG on import)
@@ -34,6 +43,9 @@ import bm25s  # noqa: E402  (imported here: it sets its own logger to DEBUG on i
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 PAGE = 5000
+FETCH_ARTICLES = 200  # article ids per Chroma `$in` fetch
+COMPACT_FRACTION = 0.1  # merge the delta segment into the main one past this share of it
+REBUILD_FRACTION = 0.5  # more of the articles changed than this (and over 200): a rebuild is cheaper
 
 
 def _stemmer():
@@ -42,10 +54,15 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str]):
-    import bm25s
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Stemmed words without stop words, per text (bm25s's tokenizer)."""
+    if not texts:
+        return []
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+def _chunk_doc(text: str, meta: dict) -> str:
+    return f"{meta.get('title', '')}\n{text}"
 
 
 @dataclass
@@ -56,115 +73,333 @@ class KeywordHit:
     metadata: dict
 
 
+class Snapshot:
+    """One complete state of the chunk table and both BM25 indexes, at `revision`.
+    Row i of the table is row i of the chunk BM25; removed rows stay (tombstoned) until
+    compaction, so the live rows are those in `row`."""
+
+    def __init__(self, revision, collection_id, ids, texts, metas, days, articles, row, by_article,
+                 bm25, titles, title_keys, title_texts, title_row):
+        self.revision = revision
+        self.collection_id = collection_id
+        self.ids, self.texts, self.metas = ids, texts, metas
+        self.days, self.articles = days, articles
+        self.row: dict[str, int] = row  # live chunk id -> row
+        self.by_article: dict[str, tuple[int, ...]] = by_article  # article id -> live rows
+        self.bm25: SegmentedBM25 = bm25
+        self.titles: SegmentedBM25 = titles
+        self.title_keys, self.title_texts = title_keys, title_texts
+        self.title_row: dict[str, int] = title_row  # article id -> live title row
+        self.masks: dict[frozenset, np.ndarray] = {}
+        self._live: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, revision: int, collection_id: str, ids, texts, metas,
+              bm25: SegmentedBM25 | None = None) -> Snapshot:
+        if bm25 is None:
+            bm25 = SegmentedBM25.build(tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]))
+        articles = np.array([str(m.get("article_id")) for m in metas], dtype=object)
+        by_article: dict[str, list[int]] = {}
+        for i, article in enumerate(articles):
+            by_article.setdefault(article, []).append(i)
+        titles = {a: str(metas[rows[0]].get("title") or "") for a, rows in by_article.items()}
+        return cls(
+            revision, collection_id, ids, texts, metas,
+            np.array([int(m.get("published_day", -1)) for m in metas], dtype=np.int64), articles,
+            {cid: i for i, cid in enumerate(ids)}, {a: tuple(r) for a, r in by_article.items()},
+            bm25, SegmentedBM25.build(tokenize(list(titles.values()))), list(titles), list(titles.values()),
+            {a: i for i, a in enumerate(titles)},
+        )
+
+    @property
+    def live(self) -> np.ndarray:
+        """Rows not removed, in table order."""
+        if self._live is None:
+            self._live = np.flatnonzero(self.bm25.alive)
+        return self._live
+
+    def changed(self, revision: int, articles: set[str], ids, texts, metas) -> Snapshot:
+        """The next snapshot: every chunk of `articles` replaced by the fetched ones."""
+        fetched = set(ids)
+        gone = sorted({r for a in articles for r in self.by_article.get(a, ())}
+                      | {self.row[c] for c in fetched if c in self.row})
+        bm25 = self.bm25.changed(
+            tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]), gone,
+            tokenize([_chunk_doc(self.texts[r], self.metas[r]) for r in gone]),
+        )
+        first = len(self.ids)
+        new_articles = [str(m.get("article_id")) for m in metas]
+        row = dict(self.row)
+        for r in gone:
+            del row[self.ids[r]]
+        row.update((cid, first + i) for i, cid in enumerate(ids))
+        gone_set = set(gone)
+        affected = {self.articles[r] for r in gone} | set(new_articles)
+        by_article = dict(self.by_article)
+        for article in affected:
+            by_article[article] = tuple(r for r in by_article.get(article, ()) if r not in gone_set)
+        for i, article in enumerate(new_articles):
+            by_article[article] = by_article[article] + (first + i,)
+        for article in affected:
+            if not by_article[article]:
+                del by_article[article]
+
+        all_metas = self.metas + list(metas)
+        title_gone = [self.title_row[a] for a in sorted(affected) if a in self.title_row]
+        title_new = sorted(a for a in affected if a in by_article)
+        title_texts_new = [str(all_metas[by_article[a][0]].get("title") or "") for a in title_new]
+        titles = self.titles.changed(tokenize(title_texts_new), title_gone,
+                                     tokenize([self.title_texts[r] for r in title_gone]))
+        title_row = {a: r for a, r in self.title_row.items() if a not in affected}
+        title_first = len(self.title_keys)
+        title_row.update((a, title_first + i) for i, a in enumerate(title_new))
+        return Snapshot(
+            revision, self.collection_id, self.ids + list(ids), self.texts + list(texts), all_metas,
+            np.concatenate([self.days, np.array([int(m.get("published_day", -1)) for m in metas], dtype=np.int64)]),
+            np.concatenate([self.articles, np.array(new_articles, dtype=object)]),
+            row, by_article, bm25, titles, self.title_keys + title_new, self.title_texts + title_texts_new,
+            title_row,
+        )
+
+    def needs_compaction(self) -> bool:
+        return self.bm25.needs_compaction(COMPACT_FRACTION) or self.titles.needs_compaction(COMPACT_FRACTION)
+
+    def compacted(self) -> Snapshot:
+        """The same state without tombstones: one main segment each, rows renumbered."""
+        bm25, keep = self.bm25.compacted()  # titles: rebuilt (a few thousand index in ms)
+        return Snapshot.build(self.revision, self.collection_id, [self.ids[k] for k in keep],
+                              [self.texts[k] for k in keep], [self.metas[k] for k in keep], bm25)
+
+    def memory(self) -> dict[str, int]:
+        """Approximate bytes held, by part (texts and metadata as Python objects)."""
+        import sys
+
+        live = self.live
+        return {
+            "chunk_texts": sum(sys.getsizeof(self.texts[r]) for r in live),
+            "metadata": sum(sys.getsizeof(self.metas[r]) + sum(sys.getsizeof(v) for v in self.metas[r].values())
+                            for r in live),
+            "chunk_ids": sum(sys.getsizeof(self.ids[r]) for r in live) + sys.getsizeof(self.row),
+            "bm25": self.bm25.nbytes + self.titles.nbytes,
+            "vocab": sys.getsizeof(self.bm25.vocab) + sum(sys.getsizeof(w) for w in self.bm25.vocab),
+        }
+
+
 class KeywordIndex:
     """A BM25 index of one store's chunks, kept current by revision."""
 
     def __init__(self, store: Store):
         self.store = store
-        self.revision: int | None = None
-        self._bm25 = None
-        self._titles = None  # article-level BM25 over titles
-        self._title_articles: list[str] = []
-        self._ids: list[str] = []
-        self._texts: list[str] = []
-        self._metas: list[dict] = []
-        self._row: dict[str, int] = {}
-        self._days = np.zeros(0, dtype=np.int64)
-        self._articles = np.zeros(0, dtype=object)
-        self._masks: dict[frozenset, np.ndarray] = {}  # allowed-article masks of this revision
-        self._lock = threading.Lock()
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()  # one catch-up at a time
         self._pinned = threading.local()
+        self._follower: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    # ---- snapshots ------------------------------------------------------------------
+    @property
+    def revision(self) -> int | None:
+        snap = self._snap
+        return None if snap is None else snap.revision
+
+    def _current(self) -> Snapshot | None:
+        pinned = getattr(self._pinned, "snap", None)
+        return pinned if pinned is not None else self._snap
 
     @contextmanager
     def pinned(self):
         """Check the revision once for a whole retrieval: the searches inside skip their
         own checks (each is a round trip to a Chroma server) and all read one snapshot."""
-        self.ensure_current()
-        self._pinned.active = True
+        before = getattr(self._pinned, "snap", None)
+        if before is None:
+            self.ensure_current()
+            self._pinned.snap = self._snap
         try:
             yield self
         finally:
-            self._pinned.active = False
+            self._pinned.snap = before
 
     def __len__(self) -> int:
-        return len(self._ids)
+        snap = self._current()
+        return 0 if snap is None else len(snap.row)
 
     @property
     def cache_dir(self) -> Path:
         return Path(self.store.settings.data_dir) / "keyword"
 
     def ensure_current(self) -> None:
-        if getattr(self._pinned, "active", False) and self._bm25 is not None:
+        """Bring the snapshot up to the store's revision. Following in the background, a
+        question applies a delta at most (never while a catch-up runs: it reads the last
+        snapshot then) and leaves rebuilds and compaction to the follower."""
+        if getattr(self._pinned, "snap", None) is not None:
             return
         revision = self.store.revision()
-        if revision == self.revision and self._bm25 is not None:
+        snap = self._snap
+        if snap is not None and snap.revision == revision:
+            return
+        if self._follower is not None and snap is not None:
+            if self._lock.acquire(blocking=False):
+                try:
+                    if not self._catch_up(revision, delta_only=True):
+                        self._wake.set()
+                finally:
+                    self._lock.release()
+            else:
+                self._wake.set()
             return
         with self._lock:
-            if revision == self.revision and self._bm25 is not None:
-                return
-            if not self._load(revision):
-                self._build(revision)
-            self._build_titles()
-            self._row = {cid: i for i, cid in enumerate(self._ids)}
-            self._days = np.array([int(m.get("published_day", -1)) for m in self._metas], dtype=np.int64)
-            self._articles = np.array([str(m.get("article_id")) for m in self._metas], dtype=object)
-            self._masks = {}
-            self.revision = revision
+            self._catch_up(revision)
+
+    def _catch_up(self, revision: int, delta_only: bool = False) -> bool:
+        """Make the snapshot current at `revision` (called under the lock): a delta from
+        the write log if it reaches, else the disk cache plus a delta, else a rebuild.
+        Returns whether it is current (`delta_only`: False when only a rebuild would do)."""
+        snap = self._snap
+        if snap is not None and snap.revision == revision:
+            if not delta_only and snap.needs_compaction():
+                self._swap(snap.compacted(), save=True)
+            return True
+        collection_id = str(self.store.collection.id)
+        if snap is not None and snap.collection_id == collection_id:
+            caught = self._delta(snap, revision, compact=not delta_only)
+            if caught is not None:
+                self._swap(caught, save=caught.bm25.delta_rows == 0 and not delta_only)
+                return True
+        if delta_only:
+            return False
+        cached = self._load(collection_id, revision)
+        if cached is not None:
+            caught = cached if cached.revision == revision else self._delta(cached, revision, compact=True)
+            if caught is not None:
+                self._swap(caught, save=caught is not cached and caught.bm25.delta_rows == 0)
+                return True
+        self._swap(self._build(revision, collection_id), save=True)
+        return True
+
+    def _swap(self, snap: Snapshot, save: bool) -> None:
+        self._snap = snap
+        if save:
+            self._save(snap)
+
+    def _delta(self, snap: Snapshot, revision: int, compact: bool) -> Snapshot | None:
+        """`snap` moved to `revision` by fetching only the articles the log names (None:
+        the log does not reach back, or so much changed that a rebuild is cheaper)."""
+        changed = self.store.write_log().changes(snap.revision, revision)
+        if changed is None or len(changed) > max(REBUILD_FRACTION * len(snap.by_article), 200):
+            return None
+        ids, texts, metas = self._fetch_articles(sorted(changed))
+        started = time.perf_counter()
+        caught = snap.changed(revision, changed, ids, texts, metas)
+        if compact and caught.needs_compaction():
+            caught = caught.compacted()
+        log.info("keyword index: revision %s → %s, %d articles (%d chunks) in %.0f ms", snap.revision,
+                 revision, len(changed), len(ids), (time.perf_counter() - started) * 1000)
+        return caught
+
+    # ---- following the store in the background (serve) ------------------------------
+    def follow(self, interval: float) -> None:
+        """Catch up in a background thread every `interval` seconds (and at once when a
+        question saw the revision move), so that questions never pay for a rebuild."""
+        if self._follower is not None:
+            return
+        self._follower = threading.Thread(target=self._follow, args=(interval,), name="newsbot-keyword",
+                                          daemon=True)
+        self._follower.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                revision = self.store.revision()
+                with self._lock:
+                    self._catch_up(revision)
+            except Exception:  # the store may be briefly away; the next round tries again
+                log.exception("keyword index: catching up failed; trying again in %.0f s", interval)
+            self._wake.wait(interval)
+            self._wake.clear()
+
+    # ---- the chunk table ------------------------------------------------------------
+    def _ready(self) -> Snapshot | None:
+        self.ensure_current()
+        return self._current()
+
+    @property
+    def _ids(self) -> list[str]:
+        """Live chunk ids, in the order of `metadatas()`."""
+        snap = self._current()
+        return [] if snap is None else [snap.ids[r] for r in snap.live]
 
     def article_ids(self) -> set[str]:
-        self.ensure_current()
-        return {str(m.get("article_id")) for m in self._metas}
+        snap = self._ready()
+        return set() if snap is None else set(snap.by_article)
 
     def article_text(self, article_id: str) -> str:
         """The stored chunks of one article in order (overlaps repeated), from the table."""
-        self.ensure_current()
-        rows = sorted((cid, text) for cid, text, meta in zip(self._ids, self._texts, self._metas)
-                      if meta.get("article_id") == article_id)
+        snap = self._ready()
+        if snap is None:
+            return ""
+        rows = sorted((snap.ids[r], snap.texts[r]) for r in snap.by_article.get(article_id, ()))
         return "\n".join(text for _, text in rows)
 
     def day_of(self, chunk_id: str) -> int:
-        row = self._row.get(chunk_id)
-        return -1 if row is None else int(self._days[row])
+        snap = self._current()
+        row = None if snap is None else snap.row.get(chunk_id)
+        return -1 if row is None else int(snap.days[row])
+
+    def _live_days(self, snap: Snapshot | None) -> np.ndarray:
+        if snap is None:
+            return np.zeros(0, dtype=np.int64)
+        days = snap.days[snap.live]
+        return days[days >= 0]
 
     def newest_day(self) -> int | None:
         """Days since the epoch of the newest dated chunk (None: nothing dated)."""
-        self.ensure_current()
-        dated = self._days[self._days >= 0]
+        dated = self._live_days(self._ready())
         return int(dated.max()) if len(dated) else None
 
     def excludes_any(self, min_day: int | None, max_day: int | None) -> bool:
         """Whether a date window leaves out any chunk (chunks without a date are kept)."""
-        dated = self._days[self._days >= 0]
+        dated = self._live_days(self._current())
         if not len(dated):
             return False
         return (min_day is not None and dated.min() < min_day) or (max_day is not None and dated.max() > max_day)
 
     def article_of(self, chunk_id: str) -> str | None:
-        row = self._row.get(chunk_id)
-        return None if row is None else self._articles[row]
+        snap = self._current()
+        row = None if snap is None else snap.row.get(chunk_id)
+        return None if row is None else snap.articles[row]
 
     def metadatas(self) -> list[dict]:
         """The slim metadata of every chunk (one dict per chunk, table order)."""
-        self.ensure_current()
-        return self._metas
+        snap = self._ready()
+        return [] if snap is None else [snap.metas[r] for r in snap.live]
 
-    def article_mask(self, articles: set[str]) -> np.ndarray:
-        """Which chunks belong to `articles`; cached per revision, since a scope (a
+    def article_mask(self, articles: set[str], snap: Snapshot | None = None) -> np.ndarray:
+        """Which rows belong to `articles`; cached per snapshot, since a scope (a
         channel's, an outlet's) asks with the same set question after question."""
+        snap = snap or self._current()
         key = frozenset(articles)
-        mask = self._masks.get(key)
+        mask = snap.masks.get(key)
         if mask is None:
-            mask = np.fromiter((a in key for a in self._articles), dtype=bool, count=len(self._articles))
-            if len(self._masks) > 32:
-                self._masks.clear()
-            self._masks[key] = mask
+            mask = np.zeros(len(snap.ids), dtype=bool)
+            for article in key:
+                mask[list(snap.by_article.get(article, ()))] = True
+            if len(snap.masks) > 32:
+                snap.masks.clear()
+            snap.masks[key] = mask
         return mask
 
     def chunk(self, chunk_id: str) -> tuple[str, dict] | None:
         """Text and metadata of a chunk from the in-memory table (no Chroma round trip)."""
-        row = self._row.get(chunk_id)
-        return None if row is None else (self._texts[row], self._metas[row])
+        snap = self._current()
+        row = None if snap is None else snap.row.get(chunk_id)
+        return None if row is None else (snap.texts[row], snap.metas[row])
 
+    # ---- reading Chroma -------------------------------------------------------------
     def _fetch_all(self) -> tuple[list[str], list[str], list[dict]]:
         ids, texts, metas = [], [], []
         total = self.store.count()
@@ -175,47 +410,45 @@ class KeywordIndex:
             metas += [_slim(m) for m in got["metadatas"]]
         return ids, texts, metas
 
-    def _build(self, revision: int) -> None:
-        import bm25s
+    def _fetch_articles(self, articles: list[str]) -> tuple[list[str], list[str], list[dict]]:
+        """The chunks of these articles only, in chunk id order."""
+        rows = []
+        for start in range(0, len(articles), FETCH_ARTICLES):
+            part = articles[start : start + FETCH_ARTICLES]
+            where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
+            got = self.store.read(lambda: self.store.collection.get(where=where, include=["documents", "metadatas"]))
+            rows += zip(got["ids"], got["documents"], got["metadatas"])
+        rows.sort(key=lambda r: r[0])
+        return [r[0] for r in rows], [r[1] for r in rows], [_slim(r[2] or {}) for r in rows]
 
+    def _build(self, revision: int, collection_id: str) -> Snapshot:
+        started = time.perf_counter()
         ids, texts, metas = self._fetch_all()
-        self._ids, self._texts, self._metas = ids, texts, metas
-        if not ids:
-            self._bm25 = None
-            return
-        corpus = [f"{m.get('title', '')}\n{t}" for t, m in zip(texts, metas)]
-        bm25 = bm25s.BM25()
-        bm25.index(tokenize(corpus), show_progress=False)
-        self._bm25 = bm25
-        self._save(revision)
+        snap = Snapshot.build(revision, collection_id, ids, texts, metas)
+        log.info("keyword index: rebuilt %d chunks at revision %s in %.1f s", len(ids), revision,
+                 time.perf_counter() - started)
+        return snap
 
-    def _build_titles(self) -> None:
-        """Derived from the chunk table on every (re)load: a few thousand titles index in
-        milliseconds, so they need no cache of their own."""
-        import bm25s
-
-        if not self._metas:
-            self._titles, self._title_articles = None, []
-            return
-        titles: dict[str, str] = {}
-        for meta in self._metas:
-            titles.setdefault(str(meta.get("article_id")), str(meta.get("title") or ""))
-        self._title_articles = list(titles)
-        bm25 = bm25s.BM25()
-        bm25.index(tokenize(list(titles.values())), show_progress=False)
-        self._titles = bm25
-
-    def _save(self, revision: int) -> None:
+    # ---- the disk cache -------------------------------------------------------------
+    def _save(self, snap: Snapshot) -> None:
         """Several processes share the cache (the bot, `newsbot ask`): each writes its own
         temporary directory and renames it into place; one that loses a race drops its own.
-        The cache only saves time, so failing to write it is never an error."""
+        Only compacted snapshots are saved. The cache only saves time, so failing to write
+        it is never an error."""
+        if snap.bm25.delta_rows or not snap.bm25.alive.all():
+            return
+        revision = snap.revision
         target = self.cache_dir / f"rev-{revision}"
         tmp = self.cache_dir / f".rev-{revision}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             tmp.mkdir(parents=True, exist_ok=True)
-            self._bm25.save(str(tmp), show_progress=False)
+            np.savez(tmp / "bm25.npz", **snap.bm25.arrays())
+            n_tokens = len(snap.bm25.df)
+            words = sorted((i, w) for w, i in list(snap.bm25.vocab.items()) if i < n_tokens)
+            (tmp / "vocab.json").write_text(json.dumps([w for _, w in words]), encoding="utf-8")
+            (tmp / "meta.json").write_text(json.dumps({"revision": revision, "collection": snap.collection_id}))
             with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
-                for cid, text, meta in zip(self._ids, self._texts, self._metas):
+                for cid, text, meta in zip(snap.ids, snap.texts, snap.metas):
                     out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
             shutil.rmtree(target, ignore_errors=True)  # a damaged or outdated copy
             tmp.rename(target)
@@ -233,75 +466,76 @@ class KeywordIndex:
             except OSError:
                 pass
 
-    def _load(self, revision: int) -> bool:
-        import bm25s
+    def _load(self, collection_id: str, revision: int) -> Snapshot | None:
+        """The newest cached snapshot of this collection at or before `revision`."""
+        found = []
+        for path in self.cache_dir.glob("rev-*"):
+            try:
+                found.append((int(path.name[4:]), path))
+            except ValueError:
+                continue
+        for cached_revision, source in sorted(found, reverse=True):
+            if cached_revision > revision:
+                continue
+            try:
+                meta = json.loads((source / "meta.json").read_text())
+                if meta.get("collection") != collection_id or meta.get("revision") != cached_revision:
+                    continue
+                vocab = {w: i for i, w in enumerate(json.loads((source / "vocab.json").read_text(encoding="utf-8")))}
+                with np.load(source / "bm25.npz") as arrays:
+                    bm25 = SegmentedBM25.from_arrays(dict(arrays), vocab)
+                rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
+            except Exception as exc:  # a damaged cache is rebuilt, never trusted
+                log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
+                continue
+            if len(rows) != len(bm25) or (cached_revision == revision and len(rows) != self.store.count()):
+                continue
+            if rows and "source" not in rows[0]["meta"]:
+                continue  # written before the outlet fields were kept
+            return Snapshot.build(cached_revision, collection_id, [r["id"] for r in rows],
+                                  [r["text"] for r in rows], [r["meta"] for r in rows], bm25)
+        return None
 
-        source = self.cache_dir / f"rev-{revision}"
-        if not (source / "chunks.jsonl").exists():
-            return False
-        try:
-            bm25 = bm25s.BM25.load(str(source), show_progress=False)
-            rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
-        except Exception as exc:  # a damaged cache is rebuilt, never trusted
-            log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
-            return False
-        if len(rows) != self.store.count() or (rows and "source" not in rows[0]["meta"]):
-            return False  # stale, or written before the outlet fields were kept
-        self._bm25 = bm25
-        self._ids = [r["id"] for r in rows]
-        self._texts = [r["text"] for r in rows]
-        self._metas = [r["meta"] for r in rows]
-        return True
-
-    def _query_words(self, question: str, bm25) -> list[str]:
-        """The question's stemmed words that the index knows (unknown words are dropped)."""
-        query = tokenize([question])
-        if not query.vocab or not any(len(q) for q in query.ids):
-            return []
-        inverse = {i: w for w, i in query.vocab.items()}
-        return [inverse[i] for i in query.ids[0] if inverse[i] in bm25.vocab_dict]
+    # ---- searching ------------------------------------------------------------------
+    @staticmethod
+    def _query_words(question: str) -> list[str]:
+        """The question's stemmed words (repeats kept, as bm25s scores them)."""
+        return tokenize([question])[0]
 
     def title_scores(self, question: str) -> dict[str, float]:
         """BM25 of the question against each article's title (articles scoring 0 left out)."""
-        self.ensure_current()
-        if self._titles is None:
+        snap = self._ready()
+        if snap is None or not snap.by_article:
             return {}
-        words = self._query_words(question, self._titles)
-        if not words:
+        tokens = snap.titles.token_ids(self._query_words(question))
+        if not tokens:
             return {}
-        scores = self._titles.get_scores(words)
-        return {self._title_articles[i]: float(scores[i]) for i in np.flatnonzero(scores > 0)}
+        scores = snap.titles.scores(tokens)
+        return {snap.title_keys[i]: float(scores[i]) for i in np.flatnonzero(scores > 0)}
 
     def search(
         self, question: str, n: int, min_day: int | None = None, max_day: int | None = None,
         articles: set[str] | None = None,
     ) -> list[KeywordHit]:
-        self.ensure_current()
-        if self._bm25 is None:
+        snap = self._ready()
+        if snap is None or not snap.row or n <= 0:
             return []
-        words = [self._query_words(question, self._bm25)]
-        if not words[0]:
+        tokens = snap.bm25.token_ids(self._query_words(question))
+        if not tokens:
             return []
-        mask = None
-        if min_day is not None or max_day is not None:
-            days = self._days
-            mask = np.ones(len(days), dtype=bool)
-            if min_day is not None:
-                mask &= days >= min_day
-            if max_day is not None:
-                mask &= days <= max_day
+        scores = snap.bm25.scores(tokens)
+        if min_day is not None:
+            scores[snap.days < min_day] = 0.0
+        if max_day is not None:
+            scores[snap.days > max_day] = 0.0
         if articles is not None:
-            mask = self.article_mask(articles) if mask is None else mask & self.article_mask(articles)
-        if mask is not None and not mask.any():
-            return []
-        k = min(n, len(self._ids))
-        docs, scores = self._bm25.retrieve(words, k=k, show_progress=False, weight_mask=mask)
-        out = []
-        for index, score in zip(docs[0], scores[0]):
-            if score <= 0:
-                continue
-            out.append(KeywordHit(self._ids[index], float(score), self._texts[index], self._metas[index]))
-        return out
+            scores[~self.article_mask(articles, snap)] = 0.0
+        found = np.flatnonzero(scores > 0)
+        if len(found) > n:  # the n best, and any tied with the n-th, then ordered exactly
+            nth = np.partition(scores[found], len(found) - n)[len(found) - n]
+            found = found[scores[found] >= nth]
+        ranked = sorted(found.tolist(), key=lambda r: (-scores[r], snap.ids[r]))[:n]
+        return [KeywordHit(snap.ids[r], float(scores[r]), snap.texts[r], snap.metas[r]) for r in ranked]
 
 
 def _slim(meta: dict) -> dict:

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     recency_days: float = 30.0
     keyword_weight: float = 1.5
     title_weight: float = 0.5
+    write_log_revisions: int = Field(default=1000, ge=1)  # revisions the write log keeps (index/write_log.py)
+    keyword_catchup_seconds: float = Field(default=5.0, gt=0)  # serve: how often the keyword index catches up
     llm: Literal["local", "none", "ollama", "openai"] = "local"
     llm_model: str = "qwen2.5-coder-1.5b"
     llm_base_url: str | None = None

@@ -284,12 +284,23 @@ class Store:
         current = self.client.get_collection(self.settings.collection, embedding_function=None)
         return int((current.metadata or {}).get("revision", 0))
 
-    def bump_revision(self) -> int:
+    def write_log(self):
+        """The shared log of which articles each revision changed (index/write_log.py)."""
+        from index.write_log import WriteLog
+
+        return WriteLog(self.client, self.settings.collection, self.collection.id,
+                        keep=self.settings.write_log_revisions)
+
+    def bump_revision(self, changed=None) -> int:
+        """Tell readers the collection changed. `changed`: the article ids whose chunks
+        this write added, replaced or removed, recorded in the write log first so readers
+        fetch only those (None: unknown, readers rebuild from every chunk)."""
         with EMBEDDED.lock:
             generation = self._generation  # of the client this store wrote through
             current = self.client.get_collection(self.settings.collection, embedding_function=None)
             metadata = dict(current.metadata or {})
             old = int(metadata.get("revision", 0))
+            self.write_log().record(old + 1, None if changed is None else list(changed))
             metadata["revision"] = old + 1
             current.modify(metadata=metadata)
             if not self.settings.chroma_url:

@@ -87,7 +87,7 @@ def forget(settings: Settings, target: str, reason: str | None = None) -> Forget
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         })
         save_docstore(docstore, settings)
-        store.bump_revision()
+        store.bump_revision(changed=[article_id])
         return ForgetResult(article_id, url or entry.get("url") or None, title, len(got["ids"]), was_indexed)
 
 

@@ -160,11 +160,12 @@ def _origin_gone(origin: str) -> bool:
     return not is_url(origin) and not os.path.exists(origin)
 
 
-def after_write(store) -> None:
-    """Tell readers the collection changed: bump its revision. The keyword index and the
-    in-memory chunk table (index/keyword.py) rebuild from Chroma when it changes, in this
-    process and in every other one sharing the store."""
-    store.bump_revision()
+def after_write(store, changed) -> None:
+    """Tell readers the collection changed: bump its revision, logging the articles
+    `changed`. The keyword index and the in-memory chunk table (index/keyword.py) then
+    fetch those articles' chunks from Chroma, in this process and in every other one
+    sharing the store."""
+    store.bump_revision(changed=changed)
 
 
 def ingest_sources(
@@ -332,7 +333,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
         for alias_id in alias_prune:
             manifest.delete(ALIASES, alias_id)
             report.removed += 1
-        after_write(store)
+        after_write(store, to_prune)
         for origin in list(manifest.all(FILES)):
             if _origin_gone(origin):
                 manifest.delete(FILES, origin)
@@ -394,7 +395,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
                 if doc.id_ in aliases:
                     manifest.delete(ALIASES, doc.id_)
             report.chunks_embedded += len(nodes)
-            after_write(store)  # the batch is in Chroma; the docstore is saved next
+            after_write(store, [d.id_ for d, _, _ in batch])  # the batch is in Chroma; the docstore is saved next
             save_docstore(docstore, settings)
             if progress:
                 progress(start + len(batch), len(todo), report.chunks_embedded)
@@ -413,7 +414,7 @@ def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> Ing
     remark |= {p for _, _, p in new_aliases}
     if remark:
         _record_alias_sources(store, manifest, remark)
-        after_write(store)
+        after_write(store, remark)
     if file_stats or new_aliases or remark:
         save_docstore(docstore, settings)
     report.seconds = round(time.perf_counter() - started, 3)

@@ -174,6 +174,9 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     started = time.perf_counter()
     bot.warm_up()
     log.info("warmed up in %.1f s", time.perf_counter() - started)
+    from index.retrieval import keyword_index
+
+    keyword_index(engine.store).follow(settings.keyword_catchup_seconds)  # catch-ups off the question path
     app = build_app(client, signing_secret if http else None, bot)
 
     stop = threading.Event()
