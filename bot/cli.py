@@ -265,6 +265,9 @@ def ask(
         _fail(str(exc))
     assert isinstance(event, Done)
     result = event.answer
+    from bot.question_log import log_answer
+
+    log_answer(engine.settings, result, "cli")
     if show:
         sys.stderr.write("\n")
     if as_json:
@@ -356,6 +359,47 @@ def serve(
     except (ServeError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)  # one unwrapped line
         raise typer.Exit(2)
+
+
+@app.command()
+def forget(
+    target: Optional[str] = typer.Argument(None, help="The article's URL or id (`ask --json` shows both)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why, kept with the tombstone."),
+    undo: bool = typer.Option(False, "--undo", help="Allow the article again (the next ingest brings it back)."),
+    list_all: bool = typer.Option(False, "--list", help="List the forgotten articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """Take an article down: out of the index at once, and never ingested again until --undo."""
+    from ingest.forget import forget as take_down, tombstones, undo as allow_again
+
+    settings = get_settings()
+    if list_all:
+        stones = tombstones(settings)
+        if as_json:
+            print(json.dumps(stones, ensure_ascii=False))
+            return
+        for article_id, stone in stones.items():
+            print(f"{article_id}  {stone.get('time', '')}  {stone.get('url') or stone.get('title')}"
+                  + (f"  ({stone['reason']})" if stone.get("reason") else ""))
+        return
+    if not target:
+        _fail("give the article's URL or id, or --list")
+    result = allow_again(settings, target) if undo else take_down(settings, target, reason)
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.summary())
+
+
+@app.command()
+def report(
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only questions from this day on."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """What people asked: questions per day and surface, refusals, latency, feedback, coverage gaps."""
+    from bot.question_log import read_entries
+    from bot.report import build_report
+
+    settings = get_settings()
+    result = build_report(read_entries(settings), since=since and since.date())
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.markdown())
 
 
 @models_app.command("pull")
