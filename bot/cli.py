@@ -309,7 +309,7 @@ def digest(
 
 @app.command("eval")
 def evaluate(
-    dataset: Path = typer.Argument(..., help="Folder with articles.jsonl and questions.jsonl."),
+    dataset: Optional[Path] = typer.Argument(None, help="Folder with articles.jsonl and questions.jsonl."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
     backend: Optional[str] = typer.Option(None, "--backend", help="LLM backend for the answers."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
@@ -323,10 +323,21 @@ def evaluate(
     retrieval_only: bool = typer.Option(
         False, "--retrieval-only", help="Measure retrieval only (no answers, no LLM): seconds, not minutes."
     ),
+    from_feedback: Optional[Path] = typer.Option(
+        None, "--from-feedback", help="Write the 👎 answers of the question log to this file as eval rows to complete."
+    ),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
     from bot.evaluation.runner import markdown_report, run_eval
 
+    if from_feedback:
+        from bot.evaluation.feedback import write_regressions
+
+        count = write_regressions(get_settings(), from_feedback)
+        print(f"{count} 👎 answers written to {from_feedback}: fill in answer, choices and gold_urls")
+        return
+    if dataset is None:
+        _fail("give the dataset folder (articles.jsonl and questions.jsonl), or --from-feedback FILE")
     if not (dataset / "questions.jsonl").is_file() or not (dataset / "articles.jsonl").is_file():
         _fail(f"{dataset} must hold articles.jsonl and questions.jsonl")
     try:

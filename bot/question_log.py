@@ -70,6 +70,7 @@ def log_answer(
         "user": user,
         "question": redact(result.question),
         "refused": result.refused,
+        "answer": redact(result.answer),
         "citations": [{"url": c.url, "title": c.title} for c in result.citations],
         "backend": result.backend,
         "model": settings.llm_model if result.backend not in ("none",) else None,

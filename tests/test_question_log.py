@@ -100,3 +100,19 @@ def test_cli_answers_are_logged_and_reported(tmp_path, seeded_dir):
     report = json.loads(run_newsbot(["report", "--json"], data).stdout)
     assert report["questions"] == 2 and report["refused"] == 1 and report["refusal_rate"] == 0.5
     assert [g["label"] for g in report["gaps"]] == ["Who won the curling world championship on Mars?"]
+
+
+def test_downvoted_answers_become_regression_rows(tmp_path):
+    from bot.evaluation.feedback import regression_rows
+
+    settings = Settings(data_dir=tmp_path)
+    kept = log_answer(settings, _answer("Did the budget pass?"), "slack", "C1", "U1")
+    bad = log_answer(settings, _answer("Who won the cup?"), "slack", "C1", "U2")
+    log_feedback(settings, kept, "up", "U1", "C1")
+    log_feedback(settings, bad, "down", "U2", "C1", reason="it was the other team")
+    rows = regression_rows(read_entries(settings))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["question"] == "Who won the cup?" and row["reason"] == "it was the other team"
+    assert row["bad_citations"] == ["https://example.com/a1"] and row["bad_answer"] == "text"
+    assert row["gold_urls"] == [] and row["answer"] is None and len(row["asked"]) == 10
