@@ -192,10 +192,10 @@ def _checked(engine: "AnswerEngine", question: str, hits: list[Hit], on_token: O
         except LLMError as exc:
             log.warning("LLM backend %s failed: %s", backend, exc)
             error = str(exc)
-            if checker.used:  # sentences already shown stand: the answer is what passed
+            if checker.used:  # the sentences already shown stand (an unfinished last one is not checked)
                 reply = splitter.text
         if reply is not None:
-            for sentence in splitter.finish(reply):
+            for sentence in splitter.finish(reply) if error is None else []:
                 shown = checker.add(sentence)
                 if shown:
                     yield Sentence(shown)

@@ -290,7 +290,7 @@ def test_smollm2_streamed_answer_equals_ask(tmp_path_factory, seeded, test_model
     bot = start_bot(tmp_path_factory, seeded, **settings)
     bot.fake.ai_apps = True
     try:
-        message, sent = mention_in(bot.fake, "CSMOL", "Who is Marco Rubio?")
+        message, sent = mention_in(bot.fake, "CSMOL", "What is Rubio using waivers for?")
         stop = stopped(bot.fake, "CSMOL", timeout=240)
         start = bot.fake.calls_of("chat.startStream", channel="CSMOL")[0]
         final = bot.fake.stream_text(start.ts).strip()
@@ -298,4 +298,4 @@ def test_smollm2_streamed_answer_equals_ask(tmp_path_factory, seeded, test_model
         record_timing("socket mention streamed (SmolLM2): first sentence / stop", start.at - sent, stop.at - sent)
     finally:
         stop_bot(bot)
-    assert final == ask_cli(seeded, "Who is Marco Rubio?", **settings)
+    assert final == ask_cli(seeded, "What is Rubio using waivers for?", **settings)
