@@ -213,7 +213,11 @@ def main():
         print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # an answer still generating: the numbers are in
+            proc.kill()
+            proc.wait()
         fake.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

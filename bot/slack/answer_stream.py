@@ -57,7 +57,6 @@ class ThreadAnswer:
         self.team = team
         self.streamer = None
         self.ts: str | None = None  # the answer message (streamed or placeholder)
-        self.streamed: list[str] = []
         self.stream_broken = False
 
     # --- the status line -------------------------------------------------------------
@@ -98,7 +97,6 @@ class ThreadAnswer:
                     self.ts = self.streamer.ts
                 else:
                     self.streamer.append(markdown_text=" " + piece)
-                self.streamed.append(text)
                 return
             except SlackApiError as exc:
                 error = exc.response.get("error")
