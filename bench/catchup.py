@@ -6,8 +6,9 @@ log, against a full rebuild, at 10k / 100k chunks, after writes of 1 / 10 / 100 
 The chunks are the eval corpus's real chunks (ingest it once with `newsbot eval`), copied up
 to the target size as in bench/query.py. For each write it prints the catch-up time (the
 reader becoming current), the first question's retrieval latency after another write of
-the same size (the question applies the delta itself, as the CLI and `serve` do), the
-p50 of questions without a write, and whether the caught-up index ranks the eval
+the same size, in `serve` (its background thread caught up first) and when the question
+applies the delta itself (the CLI; `serve` when the question comes first), the p50 of
+questions without a write, and whether the caught-up index ranks the eval
 questions exactly as a from-scratch rebuild (top 10, scores).
 """
 
@@ -81,7 +82,7 @@ def same_rankings(index: KeywordIndex, store, questions) -> bool:
     return True
 
 
-def run(size, mode, writes, source, by_article, questions):
+def run(size, mode, writes, source, by_article, questions, memory):
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-catchup-"))
     proc = None
     try:
@@ -115,10 +116,24 @@ def run(size, mode, writes, source, by_article, questions):
             retrieve(store, questions[21 + len(rows)], 5, window=window)
             first = (time.perf_counter() - t) * 1000
             rows.append((n, catchup, first))
+        index.follow(0.05)  # as in `serve`: a background thread catches up
+        followed = []
+        for n in writes:
+            write(store, by_article, n, f"u{n}", source)
+            target = store.revision()
+            while index.revision != target:
+                time.sleep(0.005)
+            t = time.perf_counter()
+            retrieve(store, questions[40 + len(followed)], 5, window=window)
+            followed.append((time.perf_counter() - t) * 1000)
+        index.stop()
         same = same_rankings(index, store, questions)
-        for n, catchup, first in rows:
+        held = index._snap.memory()
+        memory.append(f"{mode} {size:,} chunks: " + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in held.items()))
+        for (n, catchup, first), after in zip(rows, followed):
             print(f"| {mode} | {size:,} | {n} | {full:.1f} s | {catchup * 1000:.0f} ms ({100 * catchup / full:.2f} %) "
-                  f"| {first:.0f} ms ({first / p50:.2f}×) | {p50:.0f} ms | {'yes' if same else 'NO'} |", flush=True)
+                  f"| {after:.0f} ms ({after / p50:.2f}×) | {first:.0f} ms ({first / p50:.2f}×) | {p50:.0f} ms "
+                  f"| {'yes' if same else 'NO'} |", flush=True)
     finally:
         if proc is not None:
             proc.terminate()
@@ -143,10 +158,15 @@ def main():
     questions = [json.loads(line)["question"] for line in open(QUESTIONS)]
     print(f"source: {len(ids)} real chunks of {len(by_article)} articles from {eval_dir}")
     print("| mode | chunks | articles written | full rebuild | catch-up (share of rebuild) "
-          "| first question after the write (× p50) | question p50, no write | same top 10 as a rebuild |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| first question after the write, serve (× p50) | … applying the delta itself (× p50) "
+          "| question p50, no write | same top 10 as a rebuild |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    memory: list[str] = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        run(size, args.mode, [int(n) for n in args.writes.split(",")], (ids, docs, metas, vecs), by_article, questions)
+        run(size, args.mode, [int(n) for n in args.writes.split(",")], (ids, docs, metas, vecs), by_article, questions,
+            memory)
+    print("\nwhat one process holds for its keyword index and chunk table:")
+    print("\n".join(memory))
 
 
 if __name__ == "__main__":

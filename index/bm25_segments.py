@@ -22,7 +22,6 @@ so readers keep scoring the snapshot they hold while a writer builds the next on
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +35,12 @@ class Segment:
     """Postings of some rows: for token t, rows[indptr[t]:indptr[t+1]] with their tfs."""
 
     indptr: np.ndarray  # int64, one more than the tokens this segment knows
-    rows: np.ndarray  # int64 global row ids
-    tfs: np.ndarray  # float64 term frequencies
+    rows: np.ndarray  # int32 global row ids
+    tfs: np.ndarray  # float32 term frequencies (small integers: exact; scored in float64)
 
     @classmethod
     def empty(cls) -> Segment:
-        return cls(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        return cls(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
     @classmethod
     def from_triples(cls, tokens: np.ndarray, rows: np.ndarray, tfs: np.ndarray, n_tokens: int) -> Segment:
@@ -49,7 +48,7 @@ class Segment:
         tokens, rows, tfs = tokens[order], rows[order], tfs[order]
         indptr = np.zeros(n_tokens + 1, dtype=np.int64)
         np.cumsum(np.bincount(tokens, minlength=n_tokens), out=indptr[1:])
-        return cls(indptr, rows.astype(np.int64), tfs.astype(np.float64))
+        return cls(indptr, rows.astype(np.int32), tfs.astype(np.float32))
 
     def postings(self, token: int) -> tuple[np.ndarray, np.ndarray]:
         if token + 1 >= len(self.indptr):
@@ -67,20 +66,21 @@ class Segment:
 
 
 def _count(docs: list[list[str]], vocab: dict[str, int], first_row: int):
-    """(token ids, rows, tfs, lengths) of tokenised docs; new tokens join `vocab`."""
-    tokens, rows, tfs, lengths = [], [], [], []
-    for offset, words in enumerate(docs):
-        counts = Counter(words)
-        for word, tf in counts.items():
-            token = vocab.get(word)
-            if token is None:
-                token = vocab[word] = len(vocab)
-            tokens.append(token)
-            tfs.append(tf)
-        rows.extend([first_row + offset] * len(counts))
-        lengths.append(len(words))
-    return (np.asarray(tokens, dtype=np.int64), np.asarray(rows, dtype=np.int64),
-            np.asarray(tfs, dtype=np.float64), np.asarray(lengths, dtype=np.float64))
+    """(token ids, rows, tfs, lengths) of tokenised docs, rows ascending; new tokens join
+    `vocab` in order of first appearance."""
+    flat = [word for words in docs for word in words]
+    for word in dict.fromkeys(flat):
+        if word not in vocab:
+            vocab[word] = len(vocab)
+    lengths = np.fromiter((len(words) for words in docs), dtype=np.int64, count=len(docs))
+    if not flat:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), lengths.astype(np.float64)
+    tokens = np.fromiter((vocab[word] for word in flat), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(first_row, first_row + len(docs), dtype=np.int64), lengths)
+    width = max(len(vocab), 1)
+    pairs, tfs = np.unique(rows * width + tokens, return_counts=True)
+    return pairs % width, pairs // width, tfs.astype(np.float64), lengths.astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,7 @@ class SegmentedBM25:
             for segment in (self.main, self.delta):
                 rows, tf = segment.postings(token)
                 if len(rows):
+                    tf = tf.astype(np.float64)
                     scores[rows] += idf * (tf / (tf + K1 * (1 - B + B * self.doc_len[rows] / avgdl)))
         scores[~self.alive] = 0.0
         return scores
@@ -212,8 +213,9 @@ class SegmentedBM25:
     def from_arrays(cls, arrays, vocab: dict[str, int]) -> SegmentedBM25:
         doc_len = np.asarray(arrays["doc_len"], dtype=np.float64)
         return cls(
-            vocab=vocab, main=Segment(np.asarray(arrays["indptr"]), np.asarray(arrays["rows"]),
-                                      np.asarray(arrays["tfs"], dtype=np.float64)),
+            vocab=vocab, main=Segment(np.asarray(arrays["indptr"], dtype=np.int64),
+                                      np.asarray(arrays["rows"], dtype=np.int32),
+                                      np.asarray(arrays["tfs"], dtype=np.float32)),
             delta=Segment.empty(), n_main=len(doc_len), doc_len=doc_len,
             alive=np.ones(len(doc_len), dtype=bool), df=np.asarray(arrays["df"], dtype=np.int64),
             n_live=len(doc_len), total_len=float(doc_len.sum()),

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -38,7 +39,7 @@ import numpy as np
 from index.bm25_segments import SegmentedBM25
 from index.store import Store
 
-import bm25s  # noqa: E402  (imported here: it sets its own logger to DEBUG on import)
+from bm25s.stopwords import STOPWORDS_EN  # noqa: E402  (bm25s sets its own logger to DEBUG on import)
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -48,17 +49,38 @@ COMPACT_FRACTION = 0.1  # merge the delta segment into the main one past this sh
 REBUILD_FRACTION = 0.5  # more of the articles changed than this (and over 200): a rebuild is cheaper
 
 
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+_SPLIT = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s's default token pattern
+_STOP = frozenset(STOPWORDS_EN)  # bm25s's stopwords="en"
+_STEMMER = threading.local()
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    """Stemmed words without stop words, per text (bm25s's tokenizer)."""
+    """Stemmed words without stop words, per text: bm25s's tokenizer (lower-cased, its
+    pattern and English stop words, PyStemmer), without its per-call vocabulary work."""
     if not texts:
         return []
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    stemmer = getattr(_STEMMER, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _STEMMER.stemmer = Stemmer.Stemmer("english")
+    words = [[w for w in _SPLIT(text.lower()) if w not in _STOP] for text in texts]
+    unique = list({w: None for doc in words for w in doc})
+    stems = dict(zip(unique, stemmer.stemWords(unique)))
+    return [[stems[w] for w in doc] for doc in words]
+
+
+def _shared(metas: list[dict]) -> list[dict]:
+    """The slim metadata is article-level (title, url, dates, outlet): chunks of one
+    article share one dict instead of holding a copy each. Readers never modify them."""
+    canon: dict[tuple, dict] = {}
+    out = []
+    for meta in metas:
+        try:
+            out.append(canon.setdefault(tuple(meta.items()), meta))
+        except TypeError:  # an unhashable value: kept as it is
+            out.append(meta)
+    return out
 
 
 def _chunk_doc(text: str, meta: dict) -> str:
@@ -96,6 +118,7 @@ class Snapshot:
     @classmethod
     def build(cls, revision: int, collection_id: str, ids, texts, metas,
               bm25: SegmentedBM25 | None = None) -> Snapshot:
+        metas = _shared(metas)
         if bm25 is None:
             bm25 = SegmentedBM25.build(tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]))
         articles = np.array([str(m.get("article_id")) for m in metas], dtype=object)
@@ -120,6 +143,7 @@ class Snapshot:
 
     def changed(self, revision: int, articles: set[str], ids, texts, metas) -> Snapshot:
         """The next snapshot: every chunk of `articles` replaced by the fetched ones."""
+        metas = _shared(metas)
         fetched = set(ids)
         gone = sorted({r for a in articles for r in self.by_article.get(a, ())}
                       | {self.row[c] for c in fetched if c in self.row})
