@@ -2,6 +2,10 @@
 floor: the query's embedding plus a bare Chroma `query` on the same collection.
 
     python bench/query.py [--sizes 10000,100000] [--modes embedded,server] [--queries 50]
+                          [--filter-outlets usatoday.com,theweek.co.uk]
+
+`--filter-outlets` adds a run per outlet with retrieval scoped to that outlet's articles
+(`retrieve(..., sources=)`, bot/scope.py), compared with the unscoped run (target ≤ 1.5×).
 
 The chunks are the real chunks of the eval corpus (ingest it once with `newsbot eval`),
 copied with slightly perturbed vectors up to the target size, so that the collection and
@@ -84,6 +88,23 @@ def measure(store, questions, k=5):
     return percentiles(project), percentiles(floor)
 
 
+def measure_filtered(store, questions, outlet: str, k=5):
+    """Retrieval p50/p95 scoped to one outlet's articles, and the share of articles it allows."""
+    from bot.scope import Scope
+
+    allowed = Scope(sources=(outlet,)).allowed(store)
+    window = Window()
+    retrieve(store, questions[0], k, window=window, sources=allowed)  # warm: the outlet's mask
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        hits = retrieve(store, q, k, window=window, sources=allowed)
+        times.append((time.perf_counter() - t) * 1000)
+        assert all(h.article_id in allowed for h in hits)
+    articles = {a for a in (m.get("article_id") for m in store.collection.get(include=["metadatas"])["metadatas"])}
+    return percentiles(times), len(allowed) / max(1, len(articles))
+
+
 def start_server(path: Path):
     import socket
     import urllib.request
@@ -110,6 +131,7 @@ def main():
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--modes", default="embedded,server")
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--filter-outlets", default="", help="comma-separated outlets for scoped runs")
     args = parser.parse_args()
     eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
     if eval_dir is None:
@@ -117,7 +139,7 @@ def main():
     questions = [json.loads(l)["question"] for l in open(QUESTIONS)][: args.queries]
     ids, docs, metas, vecs = source_chunks(eval_dir)
     print(f"source: {len(ids)} real chunks from {eval_dir}")
-    rows = []
+    rows, filtered = [], []
     for mode in args.modes.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
             tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
@@ -133,6 +155,11 @@ def main():
                 load_s = time.perf_counter() - t
                 (p50, p95), (f50, f95) = measure(store, questions)
                 rows.append((mode, size, p50, p95, f50, f95, load_s))
+                for outlet in [o for o in args.filter_outlets.split(",") if o]:
+                    (s50, s95), share = measure_filtered(store, questions, outlet)
+                    filtered.append((mode, size, outlet, share, s50, s95, p50))
+                    print(f"{mode:8} {size:>7} chunks, only {outlet} ({share:.0%} of articles): "
+                          f"p50 {s50:.1f} ms p95 {s95:.1f} ms | ratio to unscoped p50 {s50 / p50:.2f}x")
                 print(f"{mode:8} {size:>7} chunks: project p50 {p50:.1f} ms p95 {p95:.1f} ms | floor p50 {f50:.1f} ms p95 {f95:.1f} ms | ratio p50 {p50 / f50:.2f}x")
             finally:
                 if proc:
@@ -144,6 +171,12 @@ def main():
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for mode, size, p50, p95, f50, f95, _ in rows:
         print(f"| {mode} | {size:,} | {p50:.1f} | {p95:.1f} | {f50:.1f} | {f95:.1f} | {p50 / f50:.2f}x |")
+    if filtered:
+        print()
+        print("| store | chunks | scope | articles allowed | scoped p50 ms | p95 ms | unscoped p50 ms | p50 ratio |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for mode, size, outlet, share, s50, s95, p50 in filtered:
+            print(f"| {mode} | {size:,} | {outlet} | {share:.0%} | {s50:.1f} | {s95:.1f} | {p50:.1f} | {s50 / p50:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ from tests.digest_corpus import AS_OF, LIBRARY, OLD, PORT, ROUNDUP, VOLCANO, wri
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("digest")
-    run_newsbot(["ingest", str(write_corpus(base / "src"))], base / "data")
+    from ingest.run import ingest_paths
+
+    report = ingest_paths([write_corpus(base / "src")], make_settings(base / "data"))  # in-process: no CLI start-up
+    assert report.added == 8 and not report.skipped
     return base / "data"
 
 
@@ -104,3 +107,15 @@ def test_llm_sentences_go_through_the_checker(corpus_dir, test_model):
     assert len(result["stories"]) == 2
     for story in result["stories"]:
         assert story["citations"] and all(c["verified"] and c["url"] in urls(story) for c in story["citations"])
+
+
+def test_a_roundup_item_counts_as_coverage_of_its_story(corpus_dir):
+    from bot.digest.stories import find_stories
+    from bot.time_window import window_for
+    from index.store import open_store
+
+    store = open_store(make_settings(corpus_dir, llm="none"))
+    window = window_for("", as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7))
+    stories = find_stories(store, window)
+    assert [s.mentions for s in stories] == [1, 0, 0]  # CNN's "5 things" has an item on the port strike only
+    assert all(not a.roundup for s in stories for a in s.articles)

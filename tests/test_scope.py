@@ -15,7 +15,10 @@ from tests.digest_corpus import AS_OF, VOLCANO, write_corpus
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("scope")
-    run_newsbot(["ingest", str(write_corpus(base / "src"))], base / "data")
+    from ingest.run import ingest_paths
+
+    report = ingest_paths([write_corpus(base / "src")], make_settings(base / "data"))  # in-process: no CLI start-up
+    assert report.added == 8 and not report.skipped
     return base / "data"
 
 

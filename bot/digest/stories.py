@@ -23,12 +23,15 @@ from index.embedding import encode
 from index.retrieval import Window, keyword_index
 from index.store import Store
 
-# Articles whose combined (body + headline) cosine is above this are one story. Measured
-# on the eval corpus (bench/digest.py): same-event reports by CNN and USA Today score
-# 0.6-0.85, different events on one topic 0.35-0.55.
-SAME_STORY = 0.58
-# How fast a story's recency weight halves, in days: a digest is about what is new.
-HALF_LIFE_DAYS = 3.0
+# Articles whose combined (body + headline) cosine is above this (average linkage) are one
+# story. On the eval corpus same-event reports by CNN and USA Today score 0.6-0.85; of 0.5,
+# 0.58 and 0.65, 0.5 gave the best story coverage (bench/digest.py, README "Digests").
+SAME_STORY = 0.5
+# How fast a story's recency weight halves, in days: a week-old story keeps half its weight,
+# so a weekly digest still ranks by coverage (3 days measured worse, no decay too).
+HALF_LIFE_DAYS = 8.0
+# A roundup chunk this close (cosine) to an article of a story mentions that story.
+MENTIONED = 0.65
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Article:
     chunk_ids: list[str] = field(default_factory=list)
     vector: np.ndarray | None = None
     cohesion: float = 1.0
+    chunk_vectors: np.ndarray | None = None  # kept for roundups only (their items name stories)
 
     @property
     def roundup(self) -> bool:
@@ -60,6 +64,7 @@ class Story:
 
     articles: list[Article]
     score: float = 0.0
+    mentions: int = 0  # roundups of the window that mention the story
 
     @property
     def outlets(self) -> set[str]:
@@ -124,6 +129,8 @@ def add_vectors(store: Store, articles: list[Article]) -> None:
             continue
         matrix = np.stack(rows)
         article.cohesion = cohesion(matrix)
+        if article.roundup:
+            article.chunk_vectors = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         mean = matrix.mean(axis=0)
         article.vector = mean / max(float(np.linalg.norm(mean)), 1e-12)
 
@@ -163,11 +170,20 @@ def central_first(group: list[Article]) -> list[Article]:
     return sorted(group, key=lambda a: -float(a.vector @ centre))
 
 
-def rank(stories: list[Story], as_of_day: int) -> list[Story]:
-    """Most coverage first (distinct outlets count double, then further articles), each
-    weighted by recency (`HALF_LIFE_DAYS`); ties go to the newer story."""
+def count_mentions(stories: list[Story], roundups: list[Article]) -> None:
+    """How many roundups have an item about each story: an outlet's own digest picking
+    a story is coverage too, though the roundup is never a story of its own."""
+    chunks = [a.chunk_vectors for a in roundups if a.chunk_vectors is not None]
     for story in stories:
-        coverage = 2 * len(story.outlets) + (len(story.articles) - len(story.outlets))
+        vectors = np.stack([a.vector for a in story.articles])
+        story.mentions = sum(1 for c in chunks if float((vectors @ c.T).max()) >= MENTIONED)
+
+
+def rank(stories: list[Story], as_of_day: int) -> list[Story]:
+    """Most coverage first (distinct outlets count double, further articles and roundup
+    mentions once), weighted by recency (`HALF_LIFE_DAYS`); ties go to the newer story."""
+    for story in stories:
+        coverage = 2 * len(story.outlets) + (len(story.articles) - len(story.outlets)) + story.mentions
         story.score = coverage * math.pow(0.5, max(0, as_of_day - story.newest) / HALF_LIFE_DAYS)
     return sorted(stories, key=lambda s: (-s.score, -s.newest, s.articles[0].article_id))
 
@@ -176,7 +192,9 @@ def find_stories(store: Store, window: Window, allowed: set[str] | None = None) 
     """Every story of the window, best first (roundups left out)."""
     articles = window_articles(store, window, allowed)
     add_vectors(store, articles)
+    roundups = [a for a in articles if a.vector is not None and a.roundup]
     articles = [a for a in articles if a.vector is not None and not a.roundup]
     stories = [Story(central_first(group)) for group in cluster(articles)]
+    count_mentions(stories, roundups)
     as_of = window.as_of_day if window.as_of_day is not None else max((a.day for a in articles), default=0)
     return rank(stories, as_of)
