@@ -98,6 +98,14 @@ class SlowEngine:
         return Answer(question, "An answer [1].", False, [citation(1)], "none")
 
 
+def slow_bot(settings: Settings, seconds: float) -> SlackBot:
+    """A bot whose engine only sleeps: the pool and timeout rules without a store (the
+    channel scope, which reads the store, is tested with the real one elsewhere)."""
+    bot = SlackBot(settings, SlowEngine(seconds), "UBOT")
+    bot.engine_for = lambda channel: bot.engine
+    return bot
+
+
 def wait_until(check, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,7 +117,7 @@ def wait_until(check, timeout=10.0):
 
 def test_full_pool_tells_the_user_the_question_is_queued(tmp_path):
     settings = Settings(data_dir=tmp_path, slack_workers=1)
-    bot = SlackBot(settings, SlowEngine(0.3), "UBOT")
+    bot = slow_bot(settings, 0.3)
     client = Client()
     bot.ask(client, "C1", "first?", "U1", thread_ts="1.0")
     bot.ask(client, "C1", "second?", "U1", thread_ts="2.0")
@@ -132,7 +140,7 @@ def test_seen_set_forgets_after_its_ttl_and_keeps_at_most_max_size():
 
 def test_timeout_gives_a_short_message(tmp_path):
     settings = Settings(data_dir=tmp_path, answer_timeout=0.2)
-    bot = SlackBot(settings, SlowEngine(1.0), "UBOT")
+    bot = slow_bot(settings, 1.0)
     client = Client()
     bot.ask(client, "C1", "slow?", "U1", thread_ts="1.0")
     wait_until(lambda: any(t == blocks.TIMEOUT_TEXT for t in client.texts()))
