@@ -21,6 +21,8 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Callable
 
+from bot.periodic import run_every
+
 log = logging.getLogger(__name__)
 CHECK_EVERY = 30.0  # seconds between looks at the clock
 # In server mode two bots may claim at once; each re-reads after this pause and only the
@@ -154,14 +156,5 @@ def start_schedule(settings, bot, client, stop: threading.Event) -> Scheduler | 
 
     scheduler = Scheduler(entries, markers_for(settings, bot.engine.store), post)
 
-    def loop() -> None:
-        while True:
-            try:
-                scheduler.tick()
-            except Exception as exc:  # noqa: BLE001 - a failed look is retried next time
-                log.warning("digest schedule check failed: %s", exc)
-            if stop.wait(CHECK_EVERY):
-                return
-
-    threading.Thread(target=loop, name="newsbot-digests", daemon=True).start()
+    run_every(CHECK_EVERY, scheduler.tick, stop, "newsbot-digests")
     return scheduler

@@ -7,17 +7,15 @@ URLs among NEWSBOT_SOURCES): a fixed folder of old articles is not stale news.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from slack_sdk import WebClient
 
 from bot import metrics
+from bot.periodic import run_every
 from bot.slack.runtime import SlackBot
 from bot.staleness import StaleAlarm
 from index.settings import Settings
-
-log = logging.getLogger(__name__)
 
 CHECK_EVERY = 60.0  # seconds
 
@@ -41,14 +39,5 @@ def start_monitor(settings: Settings, bot: SlackBot, client: WebClient, stop: th
         stale=lambda: alarm.stale,
     )
     if expects_fresh_news(settings):
-        def loop() -> None:
-            while True:
-                try:
-                    alarm.check()
-                except Exception as exc:  # noqa: BLE001 - a failed look is retried next minute
-                    log.warning("staleness check failed: %s", exc)
-                if stop.wait(CHECK_EVERY):
-                    return
-
-        threading.Thread(target=loop, name="newsbot-staleness", daemon=True).start()
+        run_every(CHECK_EVERY, alarm.check, stop, "newsbot-staleness")
     return alarm
