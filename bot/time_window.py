@@ -52,21 +52,6 @@ def relative_range(question: str, as_of: date) -> tuple[date | None, date | None
     return None, None
 
 
-def phrase_span(question: str) -> float | None:
-    """The span in days a relative date phrase names ("today" 1, "this week" 7, "this
-    month" 30): the scale of the recency prior for that question, so that "this week"
-    prefers the last few days strongly instead of treating every day of the window alike.
-    The span is the phrase's own meaning, not a tuned constant."""
-    q = question.lower()
-    if "yesterday" in q or re.search(r"\btoday\b", q):
-        return 1.0
-    if re.search(r"\b(this|last|past) week\b", q):
-        return 7.0
-    if re.search(r"\b(this|last|past) month\b", q):
-        return 30.0
-    return None
-
-
 def window_for(
     question: str,
     as_of: date | None = None,
@@ -82,5 +67,4 @@ def window_for(
         min_day=_epoch_day(since) if since else None,
         max_day=_epoch_day(until),
         as_of_day=_epoch_day(as_of),
-        recency_days=phrase_span(question),
     )

@@ -1,6 +1,6 @@
 """Candidate pool, fusion and article lists: a 10-article list is 10 articles long, an
-article either signal ranks in its top 3 is never dropped, and "this week" prefers the
-last days. Pure functions on hand-made hits, plus one real store."""
+article either signal ranks in its top 3 is never dropped, and a window may carry its
+own recency scale. Pure functions on hand-made hits, plus one real store."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from bot.time_window import phrase_span, window_for
 from index.retrieval import Window, fuse, retrieve, retrieve_articles, top_articles
 from index.store import open_store
 from ingest.run import ingest_paths
@@ -37,23 +36,15 @@ def test_rrf_keeps_a_vector_only_find_above_keyword_stragglers():
     assert order.index("semantic") < order.index("k2")
 
 
-def test_phrase_span_is_the_phrases_own_meaning():
-    assert phrase_span("Which holiday was celebrated this week?") == 7.0
-    assert phrase_span("What happened today?") == 1.0
-    assert phrase_span("Who won the election last month?") == 30.0
-    assert phrase_span("Who is the prime minister?") is None
-    window = window_for("Which holiday was celebrated this week?", as_of=date(2023, 4, 13))
-    assert window.recency_days == 7.0
-
-
-def test_this_week_prefers_the_last_days_within_the_window():
-    as_of = date(2023, 4, 13)
-    window = window_for("Which holiday was celebrated this week?", as_of=as_of)
+def test_a_window_can_carry_its_own_recency_scale():
+    """Window.recency_days overrides the setting (measured for "this week" = 7 days and
+    not kept: README "Answer quality")."""
     older = _hit("older", score=0.70, published="2023-04-07")
     newer = _hit("newer", score=0.55, published="2023-04-12")
-    plain = Window(min_day=window.min_day, max_day=window.max_day, as_of_day=window.as_of_day)
-    assert fuse([older, newer], [], plain, 1.0, 30.0, fusion="score")[0].article_id == "older"
-    assert fuse([older, newer], [], window, 1.0, 30.0, fusion="score")[0].article_id == "newer"
+    day = (date(2023, 4, 13) - date(1970, 1, 1)).days
+    assert fuse([older, newer], [], Window(as_of_day=day), 1.0, 30.0, fusion="score")[0].article_id == "older"
+    steep = Window(as_of_day=day, recency_days=7.0)
+    assert fuse([older, newer], [], steep, 1.0, 30.0, fusion="score")[0].article_id == "newer"
 
 
 @pytest.fixture(scope="module")
