@@ -83,8 +83,16 @@ def _count(docs: list[list[str]], vocab: dict[str, int], first_row: int):
     return pairs % width, pairs // width, tfs.astype(np.float64), lengths.astype(np.float64)
 
 
+class _Weights(dict):
+    """Token -> the main segment's BM25 weights under this snapshot's statistics: common
+    words recur question after question. Bounded by postings held."""
+
+    size = 0
+
+
 @dataclass(frozen=True)
 class SegmentedBM25:
+    _CACHE_POSTINGS = 4_000_000  # 32 MB of float64 weights at most
     vocab: dict[str, int]  # append-only, shared by successive snapshots
     main: Segment
     delta: Segment
@@ -180,22 +188,42 @@ class SegmentedBM25:
                 out.append(token)
         return out
 
+    def _norms(self) -> np.ndarray:
+        """k1 * (1 - b + b * len / avgdl) per row: fixed for a snapshot, so computed once."""
+        norms = self.__dict__.get("_norm_cache")
+        if norms is None:
+            avgdl = self.total_len / self.n_live if self.n_live else 1.0
+            norms = K1 * (1 - B + B * self.doc_len / avgdl)
+            object.__setattr__(self, "_dead_cache", np.flatnonzero(~self.alive))
+            object.__setattr__(self, "_weight_cache", _Weights())  # main-segment weights per token
+            object.__setattr__(self, "_norm_cache", norms)
+        return norms
+
     def scores(self, tokens: list[int]) -> np.ndarray:
         """BM25 of every row for these query tokens (repeats count again, as in bm25s);
         tombstoned rows score 0."""
-        scores = np.zeros(len(self.alive))
         if not tokens or not self.n_live:
-            return scores
-        avgdl = self.total_len / self.n_live
+            return np.zeros(len(self.alive))
+        norms = self._norms()
+        cache = self.__dict__["_weight_cache"]
+        rows, weights = [], []
         for token in tokens:
             df = float(self.df[token])
             idf = math.log(1 + (self.n_live - df + 0.5) / (df + 0.5))
             for segment in (self.main, self.delta):
-                rows, tf = segment.postings(token)
-                if len(rows):
+                posted, tf = segment.postings(token)
+                cached = cache.get(token) if segment is self.main else None
+                if cached is None:
                     tf = tf.astype(np.float64)
-                    scores[rows] += idf * (tf / (tf + K1 * (1 - B + B * self.doc_len[rows] / avgdl)))
-        scores[~self.alive] = 0.0
+                    cached = idf * (tf / (tf + norms[posted]))
+                    if segment is self.main and len(posted) <= self._CACHE_POSTINGS - cache.size:
+                        cache[token] = cached
+                        cache.size += len(posted)
+                rows.append(posted)
+                weights.append(cached)
+        # one pass; each row's terms are added in query order, wherever the row lives
+        scores = np.bincount(np.concatenate(rows), weights=np.concatenate(weights), minlength=len(self.alive))
+        scores[self.__dict__["_dead_cache"]] = 0.0
         return scores
 
     @property
