@@ -22,6 +22,7 @@ import argparse
 import itertools
 import json
 import pickle
+import re
 import sys
 from dataclasses import replace
 from datetime import date
@@ -49,10 +50,15 @@ from index.settings import Settings  # noqa: E402
 from index.store import open_store  # noqa: E402
 
 
-def candidates(dataset: Path) -> list[dict]:
-    """Per question: window, vector hits, (keyword hit, BM25) pairs, title scores, gold."""
+WEEK = re.compile(r"\b(this|last|past) week\b", re.I)
+
+
+def candidates(dataset: Path, open_weeks: bool = False) -> list[dict]:
+    """Per question: window, vector hits, (keyword hit, BM25) pairs, title scores, gold.
+    `open_weeks`: a "this week" question gets no lower date bound, only the 7-day recency
+    scale ("phrase span" in the grid) as its preference for the last days."""
     settings = prepare_index(dataset, Settings(_env_file=None), log=lambda m: print(m, file=sys.stderr))
-    cache = Path(settings.data_dir) / f"tune-candidates-{CANDIDATES}.pkl"
+    cache = Path(settings.data_dir) / f"tune-candidates-{CANDIDATES}{'-open-weeks' if open_weeks else ''}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     store = open_store(settings)
@@ -60,6 +66,8 @@ def candidates(dataset: Path) -> list[dict]:
     cases = []
     for q in load_questions(dataset, None):
         window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))
+        if WEEK.search(q["question"]):
+            window = replace(window, min_day=None if open_weeks else window.min_day, recency_days=7.0)
         with table.pinned():
             vec = vector_search(store, query_vector(store, q["question"]), CANDIDATES, window)
             kw = keyword_search(store, q["question"], CANDIDATES, window)
@@ -105,10 +113,12 @@ def main():
     parser.add_argument("--split", choices=["none", "halves"], default="none",
                         help="halves: each set also as its first and second half of weeks (by asked date).")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--open-weeks", action="store_true",
+                        help='"this week" questions without the lower date bound (recency scale 7 days instead).')
     args = parser.parse_args()
     columns: list[tuple[str, list[dict]]] = []
     for dataset in args.dataset:
-        cases = candidates(dataset)
+        cases = candidates(dataset, args.open_weeks)
         name = dataset.name
         if args.split == "halves":
             first, second = split_rows(cases, "halves")
