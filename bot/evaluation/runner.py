@@ -62,21 +62,24 @@ def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
 
 
 def baseline_retriever(store):
-    """llama-index's plain vector retriever over the same collection: the baseline."""
+    """llama-index's plain vector retriever over the same collection: the baseline. Made
+    per question from `store.vector_store`, which follows the store's current client (an
+    embedded store reopens its client when the collection changed under it)."""
     from llama_index.core import VectorStoreIndex
 
     from index.embedding import get_embed_model
 
+    store.revision()  # reopen first if the collection moved
     index = VectorStoreIndex.from_vector_store(
         store.vector_store, embed_model=get_embed_model(store.settings.embed_backend)
     )
     return index.as_retriever(similarity_top_k=40)
 
 
-def baseline_urls(retriever, question: str, k: int = 10) -> list[list[str]]:
+def baseline_urls(store, question: str, k: int = 10) -> list[list[str]]:
     """Distinct articles in the baseline's chunk ranking, top `k`, as their urls."""
     ranked: dict[str, list[str]] = {}
-    for scored in retriever.retrieve(question):
+    for scored in baseline_retriever(store).retrieve(question):
         meta = scored.node.metadata
         also = [a for a in str(meta.get("also_at") or "").split(" | ") if a]
         ranked.setdefault(meta.get("article_id", ""), [meta.get("url") or "", *also])
@@ -170,7 +173,6 @@ def run_eval(
             from bot.llm.cached import CachedLLM
 
             engine.llm = cache = CachedLLM(engine.llm, llm_cache)
-    baseline = baseline_retriever(store)
     table = keyword_index(store)
     rows = []
     for i, q in enumerate(questions, 1):
@@ -181,7 +183,7 @@ def run_eval(
         for method in methods:
             started = time.perf_counter()
             if method == "vector":
-                urls = baseline_urls(baseline, q["question"])
+                urls = baseline_urls(store, q["question"])
             else:
                 hits = retrieve_articles(store, q["question"], 10, window=window, method=method)
                 urls = [[h.url or "", *(h.also_at or [])] for h in hits]
