@@ -18,6 +18,7 @@ from bot.llm.base import OnToken
 from bot.sentences import markers_in
 from bot.streaming import Event, stream_answer
 from index.cohesion import add_cohesion
+from index.redact import redact_url
 from index.retrieval import Hit, retrieve
 from index.settings import Settings, get_settings
 from index.store import open_store
@@ -122,11 +123,11 @@ def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:
         title=hit.title,
         published=hit.published,
         url=hit.url,
-        source_path=hit.source_path,
+        source_path=redact_url(hit.source_path),  # a feed URL's credentials never reach an answer
         chunk_id=hit.chunk_for(quote),
         quote=quote,
         verified=verified,
-        also_at=list(hit.also_at or []),
+        also_at=[redact_url(origin) for origin in hit.also_at or []],
     )
 
 

@@ -28,6 +28,7 @@ from bot.slack import blocks
 from bot.slack.followup import HISTORY_LIMIT, standalone_question
 from bot.slack.mrkdwn import escape, strip_mentions, unescape
 from bot.slack.pool import Admission, AnswerPool, SeenSet
+from index.redact import redact
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -465,7 +466,7 @@ class SlackBot:
                     f"{len(report.skipped)} skipped."
                 )
                 for s in report.skipped[:10]:
-                    text += f"\n• skipped {escape(str(s.get('path')))}: {escape(str(s.get('reason')))}"
+                    text += f"\n• skipped {escape(redact(str(s.get('path'))))}: {escape(redact(str(s.get('reason'))))}"
             except Exception:
                 metrics.observe_ingest(failed=True)
                 log.exception("re-index failed")
