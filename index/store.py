@@ -106,6 +106,8 @@ class _Embedded:
         self.generation = 0
         self.writing: set[str] = set()  # paths whose writer lock this process holds
         self.retired: list[tuple[float, object]] = []  # (when, replaced chromadb System)
+        # paths whose last writer died mid-write: its change is in no write-log record
+        self.unlogged: set[str] = set()
 
     def client(self, settings: Settings) -> tuple[object, int]:
         path = str(settings.chroma_dir)
@@ -164,6 +166,8 @@ class _Embedded:
         path = str(settings.chroma_dir)
         with self.lock:
             self.writing.add(path)
+            if crashed_writer:
+                self.unlogged.add(path)
             if path not in self.clients:
                 return
             revision = _read_revision(self.clients[path][0], settings)
@@ -300,7 +304,10 @@ class Store:
             current = self.client.get_collection(self.settings.collection, embedding_function=None)
             metadata = dict(current.metadata or {})
             old = int(metadata.get("revision", 0))
+            if not self.settings.chroma_url and str(self.settings.chroma_dir) in EMBEDDED.unlogged:
+                changed = None  # a crashed writer's change is in no record: readers rebuild
             self.write_log().record(old + 1, None if changed is None else list(changed))
+            EMBEDDED.unlogged.discard(str(self.settings.chroma_dir))
             metadata["revision"] = old + 1
             current.modify(metadata=metadata)
             if not self.settings.chroma_url:
