@@ -188,6 +188,9 @@ class SegmentedBM25:
                 out.append(token)
         return out
 
+    def warm(self) -> None:
+        self._norms()
+
     def _norms(self) -> np.ndarray:
         """k1 * (1 - b + b * len / avgdl) per row: fixed for a snapshot, so computed once."""
         norms = self.__dict__.get("_norm_cache")

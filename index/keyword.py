@@ -302,6 +302,8 @@ class KeywordIndex:
         return True
 
     def _swap(self, snap: Snapshot, save: bool) -> None:
+        snap.bm25.warm()  # the per-row norms: computed here, not in the next question
+        snap.titles.warm()
         self._snap = snap
         if save:
             self._save(snap)
