@@ -201,8 +201,8 @@ class Snapshot:
         live = self.live
         return {
             "chunk_texts": sum(sys.getsizeof(self.texts[r]) for r in live),
-            "metadata": sum(sys.getsizeof(self.metas[r]) + sum(sys.getsizeof(v) for v in self.metas[r].values())
-                            for r in live),
+            "metadata": sum(sys.getsizeof(m) + sum(sys.getsizeof(v) for v in m.values())
+                            for m in {id(self.metas[r]): self.metas[r] for r in live}.values()),  # shared dicts once
             "chunk_ids": sum(sys.getsizeof(self.ids[r]) for r in live) + sys.getsizeof(self.row),
             "bm25": self.bm25.nbytes + self.titles.nbytes,
             "vocab": sys.getsizeof(self.bm25.vocab) + sum(sys.getsizeof(w) for w in self.bm25.vocab),
