@@ -91,7 +91,7 @@ def test_cli_answers_are_logged_and_reported(tmp_path, seeded_dir):
     from tests.conftest import run_newsbot
 
     data = tmp_path / "data"
-    shutil.copytree(seeded_dir, data)
+    shutil.copytree(seeded_dir, data, ignore=shutil.ignore_patterns("questions.jsonl*"))  # others' asks
     run_newsbot(["ask", "--backend", "none", "How much money in waivers have Mexican programs received?"], data)
     run_newsbot(["ask", "--backend", "none", "Who won the curling world championship on Mars?"], data)
     entries = [json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines()]
