@@ -1,6 +1,7 @@
 """`newsbot report` over a large question log: writes N entries (a quarter refused, some
-feedback) through the real logger into a temporary data dir, then times reading the log
-and building the report, coverage-gap grouping with the real embedding model included.
+feedback) through the real logger into a temporary data dir (a refused question's vector
+is embedded as it is logged), then times reading the log and building the report with its
+coverage-gap grouping.
 
     python bench/report.py [--entries 10000]
 

@@ -5,10 +5,12 @@ It is what `newsbot report` reads to tell an operator what people ask and what t
 could not answer. Lines go through a `RotatingFileHandler` (size-based rotation, one
 lock per process) in `<data_dir>/questions.jsonl`; `NEWSBOT_QUESTION_LOG=off` turns it off.
 Questions are user text: tokens and URL credentials in them are masked before writing.
+A refused question also keeps its vector, for the report's coverage gaps.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import threading
@@ -16,6 +18,8 @@ import uuid
 from datetime import datetime, timezone
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+import numpy as np
 
 from index.redact import redact
 from index.settings import Settings
@@ -77,8 +81,25 @@ def log_answer(
         "latency_ms": (result.timings or {}).get("total_ms"),
         "removed_markers": result.removed_markers,
         "error": redact(result.error) if result.error else None,
+        **({"vector": question_vector(result.question)} if result.refused else {}),
     })
     return entry_id
+
+
+def question_vector(question: str) -> str:
+    """A refused question's MiniLM vector (float16, base64): the report groups refused
+    questions by topic without loading a model or embedding thousands of them again."""
+    from index.embedding import encode
+
+    return base64.b64encode(encode([question])[0].astype(np.float16).tobytes()).decode("ascii")
+
+
+def vector_of(entry: dict) -> np.ndarray | None:
+    """The vector `question_vector` stored with an entry, if any."""
+    try:
+        return np.frombuffer(base64.b64decode(entry["vector"]), dtype=np.float16).astype(np.float32)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def log_feedback(

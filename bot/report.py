@@ -1,8 +1,9 @@
 """`newsbot report`: what people asked, what went unanswered, how fast, how it was rated.
 
 Coverage gaps are the refused questions grouped by topic: each question's MiniLM vector
-joins the first group whose centre is within `GAP_SIMILARITY` cosine, else starts its own
-(single pass, so 10,000 entries report in seconds). A group is labelled with its most
+(stored in the log when it was refused) joins the first group whose centre is within
+`GAP_SIMILARITY` cosine, else starts its own (single pass, so 10,000 entries report in
+well under a second). A group is labelled with its most
 central question, the one an operator reads to decide what to ingest next.
 """
 
@@ -13,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import numpy as np
+
+from bot.question_log import vector_of
 
 # Paraphrases of one question score 0.6-0.9 with MiniLM, unrelated news questions < 0.4.
 GAP_SIMILARITY = 0.55
@@ -97,18 +100,28 @@ def build_report(entries: list[dict], since: date | None = None, embed=None) -> 
         },
         feedback={"up": votes.get("up", 0), "down": votes.get("down", 0)},
         downvoted=downvoted,
-        gaps=coverage_gaps([str(e.get("question") or "") for e in refused], embed),
+        gaps=coverage_gaps([str(e.get("question") or "") for e in refused], embed,
+                           vectors=[vector_of(e) for e in refused]),
     )
 
 
-def coverage_gaps(questions: list[str], embed=None, similarity: float = GAP_SIMILARITY) -> list[Gap]:
-    """Refused questions grouped by topic, largest group first."""
-    questions = [q for q in questions if q.strip()]
-    if not questions:
+def coverage_gaps(
+    questions: list[str], embed=None, similarity: float = GAP_SIMILARITY, vectors: list | None = None,
+) -> list[Gap]:
+    """Refused questions grouped by topic, largest group first. `vectors`: the ones the log
+    stored (None where it has none: those are embedded now)."""
+    known = vectors or [None] * len(questions)
+    pairs = [(q, v) for q, v in zip(questions, known) if q.strip()]
+    if not pairs:
         return []
-    if embed is None:
-        from index.embedding import encode as embed
-    vectors = np.asarray(embed(questions), dtype=np.float32)
+    questions = [q for q, _ in pairs]
+    missing = [i for i, (_, v) in enumerate(pairs) if v is None]
+    if missing:
+        if embed is None:
+            from index.embedding import encode as embed
+        fresh = np.asarray(embed([questions[i] for i in missing]), dtype=np.float32)
+    rows = {i: row for i, row in zip(missing, fresh)} if missing else {}
+    vectors = np.stack([rows[i] if v is None else v for i, (_, v) in enumerate(pairs)]).astype(np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     sums = np.zeros_like(vectors)  # per group: the sum of its members' vectors
     centres = np.zeros_like(vectors)  # per group: that sum, normalised
