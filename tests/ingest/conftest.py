@@ -85,6 +85,17 @@ RSS_FEED = """<?xml version="1.0" encoding="UTF-8"?>
 </rss>
 """
 
+
+def send_rss(handler) -> None:
+    """Answer an HTTP request with RSS_FEED (the feed tests' loopback servers)."""
+    body = RSS_FEED.encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 MARKDOWN = """---
 title: Tram line extension approved
 date: 2024-11-20

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.ingest.conftest import REPO, RSS_FEED, stored
+from tests.ingest.conftest import REPO, send_rss, stored
 from index.check import check_index
 from index.settings import Settings
 from index.store import StoreError
@@ -127,12 +127,7 @@ def test_feed_url(settings):
             if self.path != "/feed.xml":
                 self.send_error(404)
                 return
-            body = RSS_FEED.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_rss(self)
 
         def log_message(self, *args):
             pass

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.conftest import make_settings
-from tests.ingest.conftest import RSS_FEED, stored
+from tests.ingest.conftest import RSS_FEED, send_rss, stored
 from ingest.run import ingest_sources
 
 
@@ -48,12 +48,7 @@ class FeedServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                body = RSS_FEED.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_rss(self)
 
             def log_message(self, *args):
                 pass

@@ -20,19 +20,14 @@ from botproc import ADMIN, NEWSBOT, base_env, start_bot, stop_bot  # noqa: E402
 from fake_slack import slash_command  # noqa: E402
 
 from tests.conftest import SEED_FILE, store_env  # noqa: E402
-from tests.ingest.conftest import RSS_FEED  # noqa: E402
+from tests.ingest.conftest import send_rss  # noqa: E402
 
 pytestmark = pytest.mark.slack
 
 
 class Feed(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = RSS_FEED.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_rss(self)
 
     def log_message(self, *args):
         pass
