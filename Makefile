@@ -27,12 +27,12 @@ demo: $(STAMP) models
 
 # Two passes: everything on the embedded store, then the store/ingest/answer/Slack
 # integration tests again against a `chroma run` server on loopback.
-SERVER_TESTS := tests/test_skeleton.py tests/test_retrieval.py tests/test_roundups.py tests/test_server_mode.py tests/ingest/test_ingest_index.py tests/slack/test_slack_bot.py \
-	tests/test_onnx_embedding.py::test_collection_refuses_other_backend_and_names_the_reembed_command \
-	tests/test_forget.py tests/security/test_ingest_bad_records.py tests/security/test_ingest_identity.py \
+SERVER_TESTS := tests/bot/test_cli_ask.py tests/index/test_retrieval.py tests/index/test_roundups.py tests/index/test_server_mode.py tests/ingest/test_ingest_index.py tests/bot/slack/test_slack_bot.py \
+	tests/index/test_onnx_embedding.py::test_collection_refuses_other_backend_and_names_the_reembed_command \
+	tests/ingest/test_forget.py tests/security/test_ingest_bad_records.py tests/security/test_ingest_identity.py \
 	tests/security/test_redaction.py tests/security/test_cli_errors.py tests/security/test_channel_scope.py \
-	tests/test_scope.py tests/index/test_incremental_keyword.py tests/security/test_streamed_sentences_checked.py \
-	tests/test_retrieval_pool.py::test_article_list_is_as_long_as_asked
+	tests/bot/test_scope.py tests/index/test_incremental_keyword.py tests/security/test_streamed_sentences_checked.py \
+	tests/index/test_retrieval_pool.py::test_article_list_is_as_long_as_asked
 
 test: $(STAMP)
 	$(BIN)/newsbot models pull smollm2-135m

@@ -34,9 +34,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "slack")]
+sys.path.insert(0, str(ROOT))
 
-from fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, event_callback, mention, sign  # noqa: E402
+from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, event_callback, mention, sign  # noqa: E402
 
 QUESTION = "How much money in waivers have Mexican programs received?"
 DEADLINE_S = 900

@@ -19,11 +19,8 @@ from bot.cli import app
 from index.settings import get_settings
 from tests.conftest import models_dir, newsbot_env, store_env
 
-SLACK_TESTS = Path(__file__).resolve().parents[1] / "slack"
-if str(SLACK_TESTS) not in sys.path:
-    sys.path.insert(0, str(SLACK_TESTS))
 
-from fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack  # noqa: E402
+from tests.bot.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 BAD = {"NEWSBOT_LLM": "foo", "NEWSBOT_TOP_K": "abc"}

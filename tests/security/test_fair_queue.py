@@ -8,23 +8,18 @@ flood from one user and one question from another.
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from bot.slack.pool import AnswerPool
 
-SLACK_TESTS = Path(__file__).resolve().parents[1] / "slack"
-if str(SLACK_TESTS) not in sys.path:
-    sys.path.insert(0, str(SLACK_TESTS))
 
-from botproc import NEWSBOT, ROOT, base_env, start_bot, stop_bot  # noqa: E402
-from fake_slack import BOT_USER, event_callback, mention  # noqa: E402
+from tests.bot.slack.botproc import NEWSBOT, ROOT, base_env, start_bot, stop_bot
+from tests.bot.slack.fake_slack import BOT_USER, event_callback, mention
 
-from tests.conftest import store_env  # noqa: E402
+from tests.conftest import store_env
 
 QUESTION = "How much money in waivers have Mexican programs received?"
 WORKING = (":mag:", ":hourglass_flowing_sand:")  # the placeholder's prefixes (searching, queued)

@@ -5,22 +5,17 @@ path: `Path("http://host/feed.xml")` is "http:/host/feed.xml", no such file). Th
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-SLACK_TESTS = Path(__file__).resolve().parents[1] / "slack"
-if str(SLACK_TESTS) not in sys.path:
-    sys.path.insert(0, str(SLACK_TESTS))
 
-from botproc import ADMIN, NEWSBOT, base_env, start_bot, stop_bot  # noqa: E402
-from fake_slack import slash_command  # noqa: E402
+from tests.bot.slack.botproc import ADMIN, NEWSBOT, base_env, start_bot, stop_bot
+from tests.bot.slack.fake_slack import slash_command
 
-from tests.conftest import SEED_FILE, store_env  # noqa: E402
-from tests.ingest.conftest import send_rss  # noqa: E402
+from tests.conftest import SEED_FILE, store_env
+from tests.ingest.conftest import send_rss
 
 pytestmark = pytest.mark.slack
 

@@ -26,14 +26,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-SLACK_TESTS = Path(__file__).resolve().parents[1] / "slack"
-if str(SLACK_TESTS) not in sys.path:
-    sys.path.insert(0, str(SLACK_TESTS))
 
-from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, base_env, free_port, post, start_bot, stop_bot  # noqa: E402
-from fake_slack import BOT_USER, event_callback, mention, sign, slash_command  # noqa: E402
+from tests.bot.slack.botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, base_env, free_port, post, start_bot, stop_bot
+from tests.bot.slack.fake_slack import BOT_USER, event_callback, mention, sign, slash_command
 
-from tests.conftest import store_env  # noqa: E402
+from tests.conftest import store_env
 
 pytestmark = pytest.mark.slack
 

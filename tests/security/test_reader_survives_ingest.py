@@ -20,10 +20,9 @@ import pytest
 
 from tests.conftest import REPO, make_settings, newsbot_env, run_newsbot, store_env
 
-sys.path.insert(0, str(REPO / "tests" / "slack"))  # the fake Slack and the bot process helpers
 
-from botproc import start_bot, stop_bot  # noqa: E402
-from fake_slack import BOT_USER, event_callback, mention  # noqa: E402
+from tests.bot.slack.botproc import start_bot, stop_bot
+from tests.bot.slack.fake_slack import BOT_USER, event_callback, mention
 
 WORKING = (":mag:", ":hourglass_flowing_sand:")
 SYLLABLES = ["quel", "brin", "dor", "vask", "mur", "tel", "zan", "ophir", "gral", "lum", "pex", "rond"]

@@ -7,16 +7,16 @@ import json
 
 import pytest
 
-from botproc import ADMIN, ROOT, start_bot, stop_bot
-from fake_slack import slash_command
+from tests.bot.slack.botproc import ADMIN, ROOT, start_bot, stop_bot
+from tests.bot.slack.fake_slack import slash_command
 from ingest.article import make_article_id
-from test_slack_bot import SEED_QUESTION, SEED_TITLE, ask_by_mention
+from tests.bot.slack.test_slack_bot import SEED_QUESTION, SEED_TITLE, ask_by_mention
 from tests.conftest import SERVER_URL
 
 pytestmark = [
     pytest.mark.slack,
     pytest.mark.skipif(bool(SERVER_URL), reason="takes the seed out of the collection the server pass shares; "
-                       "takedowns in server mode are tested by tests/test_forget.py"),
+                       "takedowns in server mode are tested by tests/ingest/test_forget.py"),
 ]
 
 

@@ -13,8 +13,8 @@ from bot.slack import blocks
 from bot.slack.followup import standalone_question
 from bot.slack.mrkdwn import escape, link, safe_url
 from bot.slack.runtime import SlackBot
-from botproc import NEWSBOT, base_env
-from fake_slack import FakeSlack
+from tests.bot.slack.botproc import NEWSBOT, base_env
+from tests.bot.slack.fake_slack import FakeSlack
 from index.settings import Settings
 
 pytestmark = pytest.mark.slack
@@ -184,7 +184,7 @@ def test_rejected_token_is_one_line():
 
 
 def test_rejected_app_token_is_one_line():
-    from fake_slack import BOT_TOKEN
+    from tests.bot.slack.fake_slack import BOT_TOKEN
 
     fake = FakeSlack().start()
     try:

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from botproc import ADMIN, post, record_timing, start_bot, stop_bot
-from fake_slack import (
+from tests.bot.slack.botproc import ADMIN, post, record_timing, start_bot, stop_bot
+from tests.bot.slack.fake_slack import (
     BOT_USER,
     FakeSlack,
     block_action,

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from botproc import start_bot, stop_bot
-from fake_slack import slash_command
+from tests.bot.slack.botproc import start_bot, stop_bot
+from tests.bot.slack.fake_slack import slash_command
 from tests.conftest import run_newsbot
 from tests.digest_corpus import PORT, ROUNDUP, VOLCANO, write_corpus
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from botproc import ADMIN, free_port, post, start_bot, stop_bot
-from fake_slack import sign, slash_command
-from test_slack_bot import SEED_QUESTION, ask_by_mention, final, placeholder
+from tests.bot.slack.botproc import ADMIN, free_port, post, start_bot, stop_bot
+from tests.bot.slack.fake_slack import sign, slash_command
+from tests.bot.slack.test_slack_bot import SEED_QUESTION, ask_by_mention, final, placeholder
 
 pytestmark = pytest.mark.slack
 

@@ -14,8 +14,8 @@ import time
 import pytest
 from aiohttp import web
 
-from botproc import NEWSBOT, base_env, post, record_timing, start_bot, stop_bot
-from fake_slack import (
+from tests.bot.slack.botproc import NEWSBOT, base_env, post, record_timing, start_bot, stop_bot
+from tests.bot.slack.fake_slack import (
     BOT_USER,
     TEAM,
     assistant_message,

@@ -13,10 +13,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.bot.slack.fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.conftest import store_env  # the server pass shares one Chroma collection per index
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 ADMIN = "UADMIN"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, base_env, start_bot, stop_bot
+from tests.bot.slack.botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, base_env, start_bot, stop_bot
 from tests.conftest import store_env
 
 

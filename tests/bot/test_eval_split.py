@@ -8,7 +8,7 @@ import json
 from bot.evaluation.intervals import bootstrap, interval, wilson
 from bot.evaluation.runner import answer_kind, split_rows, summarise
 from tests.conftest import run_newsbot
-from tests.test_eval import _write_dataset
+from tests.bot.test_eval import _write_dataset
 
 
 def test_wilson_interval_matches_the_textbook_values():
