@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.query import QUESTIONS, source_chunks, start_server  # noqa: E402
-from index.keyword import KeywordIndex  # noqa: E402
+from index.chunks import ChunkTable  # noqa: E402
 from index.retrieval import Window, retrieve  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import open_store  # noqa: E402
@@ -71,8 +71,8 @@ def write(store, by_article, n, tag, source) -> None:
     store.bump_revision(changed={m["document_id"] for m in new_metas})
 
 
-def same_rankings(index: KeywordIndex, store, questions) -> bool:
-    scratch = KeywordIndex(store)
+def same_rankings(index: ChunkTable, store, questions) -> bool:
+    scratch = ChunkTable(store)
     scratch._snap = scratch._build(store.revision(), str(store.collection.id))
     for q in questions:
         a = [(h.chunk_id, round(h.score, 9)) for h in index.search(q, 10)]
@@ -92,7 +92,7 @@ def run(size, mode, writes, source, by_article, questions, memory):
             fields["chroma_url"] = url
         store = open_store(Settings(_env_file=None, **fields))
         fill(store, size, *source)
-        index = KeywordIndex(store)
+        index = ChunkTable(store)
         store._keyword = index
         started = time.perf_counter()
         index._snap = index._build(store.revision(), str(store.collection.id))

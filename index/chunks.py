@@ -209,8 +209,9 @@ class Snapshot:
         }
 
 
-class KeywordIndex:
-    """A BM25 index of one store's chunks, kept current by revision."""
+class ChunkTable:
+    """One store's chunks in memory (texts, slim metadata, dates) with a BM25 index over
+    chunks and one over titles, kept current by the collection's revision."""
 
     def __init__(self, store: Store):
         self.store = store

@@ -178,10 +178,10 @@ RRF_K = 60
 
 def keyword_index(store: Store):
     """The store's BM25 index, built on first use and kept current by revision."""
-    from index.keyword import KeywordIndex
+    from index.chunks import ChunkTable
 
     if getattr(store, "_keyword", None) is None:
-        store._keyword = KeywordIndex(store)
+        store._keyword = ChunkTable(store)
     return store._keyword
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index.keyword import KeywordIndex
+from index.chunks import ChunkTable
 from index.store import open_store
 from ingest.forget import forget
 from ingest.run import ingest_sources
@@ -47,7 +47,7 @@ def _write(folder: Path, article: dict) -> None:
     (folder / article["file"]).write_text(json.dumps(article) + "\n")
 
 
-class Counting(KeywordIndex):
+class Counting(ChunkTable):
     """The real index, counting its full rebuilds."""
 
     def __init__(self, store):
@@ -61,13 +61,13 @@ class Counting(KeywordIndex):
         return super()._build(revision, collection_id)
 
 
-def _scratch(store) -> KeywordIndex:
-    index = KeywordIndex(store)
+def _scratch(store) -> ChunkTable:
+    index = ChunkTable(store)
     index._snap = index._build(store.revision(), str(store.collection.id))
     return index
 
 
-def _assert_same(reader: KeywordIndex, scratch: KeywordIndex, questions: list[str]) -> None:
+def _assert_same(reader: ChunkTable, scratch: ChunkTable, questions: list[str]) -> None:
     assert reader.revision == scratch.revision
     assert reader.article_ids() == scratch.article_ids()
     assert sorted(reader._ids) == sorted(scratch._ids) and len(reader) == len(scratch)

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from index.keyword import KeywordIndex
+from index.chunks import ChunkTable
 from index.store import open_store
 from ingest.run import ingest_sources
 from tests.conftest import SERVER_URL, make_settings
@@ -35,7 +35,7 @@ def test_a_write_after_a_crashed_writer_makes_readers_rebuild(tmp_path):
     (source / "a.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES[:2]) + "\n")
     ingest_sources(settings, [source])
     store = open_store(settings)
-    reader = KeywordIndex(store)  # the long-lived bot
+    reader = ChunkTable(store)  # the long-lived bot
     harbour = next(m["article_id"] for m in reader.metadatas() if "harbour" in m["title"])
 
     # a takedown killed after deleting the chunks, before its log record and revision bump
