@@ -1,4 +1,4 @@
-"""`answer()`: the one entry point the CLI and the Slack app share.
+"""`AnswerEngine`: the one answer path the CLI, the Slack app and the evaluation share.
 
 retrieve → (nothing relevant: refuse) → prompt the LLM with numbered sources → check the
 citations → (nothing supported: extractive answer). Backend `none` skips the LLM.
@@ -11,7 +11,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Iterator
+from typing import Iterator, TypedDict, Unpack
 
 from bot.llm import get_llm
 from bot.llm.base import OnToken
@@ -61,6 +61,18 @@ class Answer:
         return asdict(self)
 
 
+class AskOptions(TypedDict, total=False):
+    """What a question may come with besides its text, declared once for `answer()` and
+    `stream()`; the defaults are `stream_answer`'s (all sources up to NEWSBOT_TOP_K, asked
+    today, the date window the question names)."""
+
+    k: int | None  # how many sources to read
+    on_token: OnToken | None  # called with each piece the LLM writes
+    as_of: date | None  # the day the question is asked on
+    since: date | None
+    until: date | None
+
+
 class AnswerEngine:
     """Holds the store and the LLM for a process; `answer()` is thread-safe."""
 
@@ -81,32 +93,16 @@ class AnswerEngine:
 
         return article_count(self.store)
 
-    def answer(
-        self,
-        question: str,
-        k: int | None = None,
-        on_token: OnToken | None = None,
-        as_of: date | None = None,
-        since: date | None = None,
-        until: date | None = None,
-    ) -> Answer:
+    def answer(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """The finished answer: `stream()` run to its end, so both give the same text."""
-        for event in self.stream(question, k, on_token, as_of, since, until):
+        for event in self.stream(question, **options):
             pass
         return event.answer
 
-    def stream(
-        self,
-        question: str,
-        k: int | None = None,
-        on_token: OnToken | None = None,
-        as_of: date | None = None,
-        since: date | None = None,
-        until: date | None = None,
-    ) -> Iterator[Event]:
+    def stream(self, question: str, **options: Unpack[AskOptions]) -> Iterator[Event]:
         """The answer as it is made: `Reading` (the sources), each checked `Sentence`
         once it passed, then `Done` with the final Answer (bot/streaming.py)."""
-        return stream_answer(self, question, k, on_token, as_of, since, until)
+        return stream_answer(self, question, **options)
 
     def _retrieve(self, question: str, k: int, window) -> list[Hit]:
         hits = retrieve(self.store, question, k, window=window, method=self.settings.retrieval)
@@ -129,15 +125,3 @@ def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:
         verified=verified,
         also_at=[redact_url(origin) for origin in hit.also_at or []],
     )
-
-
-_default_engine: AnswerEngine | None = None
-
-
-def answer(question: str, **options) -> Answer:
-    """Answer with the process-wide settings (a shared engine, built on first use);
-    `options` are those of `AnswerEngine.answer`."""
-    global _default_engine
-    if _default_engine is None:
-        _default_engine = AnswerEngine()
-    return _default_engine.answer(question, **options)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 
 def normalise_url(url: str | None) -> str:
     if not url:
@@ -77,8 +79,5 @@ def supports_answer(article_text: str, right: str) -> bool:
 
 
 def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
+    """numpy's linear percentile; 0.0 for no values (a report row, not an error)."""
+    return float(np.percentile(values, q)) if values else 0.0
