@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     slack_reindex_command: str = "/reindex"
     slack_forget_command: str = "/forget"
     slack_digest_command: str = "/digest"
+    slack_watch_command: str = "/watch"
+    slack_unwatch_command: str = "/unwatch"
+    slack_watches_command: str = "/watches"
+    watchlist_threshold: float = Field(default=0.45, ge=-1, le=1)  # cosine a new article needs to match a watch
+    watchlist_check_seconds: float = Field(default=15.0, gt=0)  # serve: how often it looks for new articles
     digests: CommaList = []  # scheduled digests: CHANNEL:HH:MM[:topic], local time
     channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
     admin_users: CommaList = []
