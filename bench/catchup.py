@@ -73,7 +73,7 @@ def write(store, by_article, n, tag, source) -> None:
 
 def same_rankings(index: ChunkTable, store, questions) -> bool:
     scratch = ChunkTable(store)
-    scratch._snap = scratch._build(store.revision(), str(store.collection.id))
+    scratch.rebuild()
     for q in questions:
         a = [(h.chunk_id, round(h.score, 9)) for h in index.search(q, 10)]
         b = [(h.chunk_id, round(h.score, 9)) for h in scratch.search(q, 10)]
@@ -92,10 +92,9 @@ def run(size, mode, writes, source, by_article, questions, memory):
             fields["chroma_url"] = url
         store = open_store(Settings(_env_file=None, **fields))
         fill(store, size, *source)
-        index = ChunkTable(store)
-        store._keyword = index
+        index = store.chunks
         started = time.perf_counter()
-        index._snap = index._build(store.revision(), str(store.collection.id))
+        index.rebuild()
         full = time.perf_counter() - started
         window = Window()
         retrieve(store, questions[0], 5, window=window)  # warm: the embedder, Chroma's index
@@ -128,7 +127,7 @@ def run(size, mode, writes, source, by_article, questions, memory):
             followed.append((time.perf_counter() - t) * 1000)
         index.stop()
         same = same_rankings(index, store, questions)
-        held = index._snap.memory()
+        held = index.memory()
         memory.append(f"{mode} {size:,} chunks: " + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in held.items()))
         for (n, catchup, first), after in zip(rows, followed):
             print(f"| {mode} | {size:,} | {n} | {full:.1f} s | {catchup * 1000:.0f} ms ({100 * catchup / full:.2f} %) "

@@ -47,9 +47,7 @@ def main() -> None:
             q = json.loads(line)
             weeks[q["asked"]].append(q)
     norm = lambda u: (u or "").rstrip("/").lower().replace("http://", "https://", 1)  # noqa: E731
-    from index.retrieval import keyword_index
-
-    published = {norm(m.get("url")): m.get("published") for m in keyword_index(store).metadatas()}
+    published = {norm(m.get("url")): m.get("published") for m in store.chunks.metadatas()}
     rows, covered, reachable, total, sentences, supported, invalid, seconds = [], 0, 0, 0, 0, 0, 0, []
     for asked, questions in sorted(weeks.items()):
         as_of = date.fromisoformat(asked)

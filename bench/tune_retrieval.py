@@ -40,7 +40,6 @@ from index.retrieval import (  # noqa: E402
     Hit,
     article_ranks,
     fuse,
-    keyword_index,
     keyword_search,
     query_vector,
     top_articles,
@@ -62,7 +61,7 @@ def candidates(dataset: Path, open_weeks: bool = False) -> list[dict]:
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     store = open_store(settings)
-    table = keyword_index(store)
+    table = store.chunks
     cases = []
     for q in load_questions(dataset, None):
         window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))

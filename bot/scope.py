@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlsplit
 
-from index.retrieval import keyword_index
 from index.store import Store
 
 
@@ -100,7 +99,7 @@ class Scope:
         outlet that matches no article is an error naming it, not a silently empty answer."""
         if self.open:
             return None
-        metas = keyword_index(store).metadatas()
+        metas = store.chunks.metadatas()
         for name in self.requested:  # a channel's outlet may simply have no article yet
             if not any(matches(name, m) for m in metas):
                 raise ScopeError(f"no indexed article comes from the outlet {name!r}")
@@ -123,7 +122,7 @@ def outlet_in_question(question: str, store: Store) -> tuple[str, str | None]:
     if not match:
         return question, None
     name = match.group("name").strip()
-    if not name or not any(matches(name, m) for m in keyword_index(store).metadatas()):
+    if not name or not any(matches(name, m) for m in store.chunks.metadatas()):
         return question, None
     return question[: match.start()].rstrip() + (match.group("end") or ""), name
 

@@ -12,15 +12,12 @@ import re
 from datetime import date, timedelta
 
 from index.retrieval import Window
+from index.schema import day_number
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTH_YEAR = re.compile(r"\b(?:in|during|from)\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b", re.I)
-
-
-def _epoch_day(day: date) -> int:
-    return (day - date(1970, 1, 1)).days
 
 
 def relative_range(question: str, as_of: date) -> tuple[date | None, date | None]:
@@ -64,7 +61,7 @@ def window_for(
     since = since or word_since
     until = min(d for d in (until or word_until, as_of) if d is not None)
     return Window(
-        min_day=_epoch_day(since) if since else None,
-        max_day=_epoch_day(until),
-        as_of_day=_epoch_day(as_of),
+        min_day=day_number(since) if since else None,
+        max_day=day_number(until),
+        as_of_day=day_number(as_of),
     )

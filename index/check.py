@@ -20,10 +20,8 @@ from dataclasses import asdict, dataclass, field
 from index.docstore import load_docstore, save_docstore
 from index.manifest import ARTICLES, FILES, TOMBSTONES, Manifest
 from index.settings import Settings
-from index.store import open_store
+from index.store import SCAN_PAGE, open_store
 from index.writer_lock import writer_lock
-
-PAGE = 5000
 
 
 @dataclass
@@ -64,15 +62,11 @@ class CheckReport:
 def chunk_inventory(store) -> dict[str, dict]:
     """article_id -> {"ids": [...], "bodies": {body_hash, ...}} for every chunk in Chroma."""
     inventory: dict[str, dict] = {}
-    total = store.count()
-    for offset in range(0, total, PAGE):
-        got = store.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-        for cid, meta in zip(got["ids"], got["metadatas"]):
-            meta = meta or {}
-            aid = str(meta.get("document_id") or meta.get("article_id") or "")
-            entry = inventory.setdefault(aid, {"ids": [], "bodies": set()})
-            entry["ids"].append(cid)
-            entry["bodies"].add(meta.get("body_hash", ""))
+    for cid, meta, _ in store.iter_metadata():
+        aid = str(meta.get("document_id") or meta.get("article_id") or "")
+        entry = inventory.setdefault(aid, {"ids": [], "bodies": set()})
+        entry["ids"].append(cid)
+        entry["bodies"].add(meta.get("body_hash", ""))
     return inventory
 
 
@@ -112,19 +106,17 @@ def _check(settings: Settings, repair: bool) -> CheckReport:
             )
             bad.append(aid)
     if repair and not report.clean:
-        if report.orphan_chunks:
-            for start in range(0, len(report.orphan_chunks), PAGE):
-                store.collection.delete(ids=report.orphan_chunks[start : start + PAGE])
+        orphans = {aid for aid in inventory if aid not in known}
+        for start in range(0, len(report.orphan_chunks), SCAN_PAGE):  # by id: some lack document_id
+            store.collection.delete(ids=report.orphan_chunks[start : start + SCAN_PAGE])
+        store.delete_articles(bad)
         for aid in bad:
-            store.collection.delete(where={"document_id": aid})
             manifest.drop_article(aid)
         # files whose articles were dropped must be read again by the next run
         for origin, entry in manifest.all(FILES).items():
             if set(entry.get("ids", [])) & set(bad):
                 manifest.delete(FILES, origin)
         save_docstore(docstore, settings)
-        bump = getattr(store, "bump_revision", None)
-        if bump:
-            bump(changed=set(bad) | {aid for aid in inventory if aid not in known})
+        store.bump_revision(changed=set(bad) | orphans)
         report.repaired = True
     return report

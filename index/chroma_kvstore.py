@@ -12,8 +12,9 @@ from typing import Optional
 
 from llama_index.core.storage.kvstore.types import DEFAULT_COLLECTION, BaseKVStore
 
+from index.store import scan
+
 _ZERO = [0.0]
-_PAGE = 5000
 
 
 class ChromaKVStore(BaseKVStore):
@@ -45,18 +46,8 @@ class ChromaKVStore(BaseKVStore):
         return json.loads(got["documents"][0]) if got["ids"] else None
 
     def get_all(self, collection: str = DEFAULT_COLLECTION) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        offset = 0
-        while True:
-            got = self._collection.get(
-                where={"collection": collection}, include=["documents", "metadatas"],
-                limit=_PAGE, offset=offset,
-            )
-            for meta, doc in zip(got["metadatas"], got["documents"]):
-                out[meta["key"]] = json.loads(doc)
-            if len(got["ids"]) < _PAGE:
-                return out
-            offset += _PAGE
+        records = scan(lambda: self._collection, where={"collection": collection}, documents=True)
+        return {meta["key"]: json.loads(doc) for _, meta, doc in records}
 
     def delete(self, key: str, collection: str = DEFAULT_COLLECTION) -> bool:
         record = self._id(key, collection)

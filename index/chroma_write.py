@@ -16,6 +16,8 @@ from llama_index.core.schema import BaseNode, MetadataMode
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from index.store import ARTICLES_PER_FILTER, articles_filter, delete_articles, scan
+
 UPSERT_BATCH = 1000
 
 
@@ -57,12 +59,10 @@ class ReplacingChromaVectorStore(ChromaVectorStore):
         of a longer old version, or leftovers of a run that was killed)."""
         refs = list(new_ids)
         stale: list[str] = []
-        for start in range(0, len(refs), 200):
-            part = refs[start : start + 200]
-            got = self._collection.get(where={"document_id": {"$in": part}}, include=["metadatas"])
-            for cid, meta in zip(got["ids"], got["metadatas"]):
-                ref = (meta or {}).get("document_id")
-                if cid not in new_ids.get(ref, ()):
+        for start in range(0, len(refs), ARTICLES_PER_FILTER):
+            where = articles_filter(refs[start : start + ARTICLES_PER_FILTER])
+            for cid, meta, _ in scan(lambda: self._collection, where=where):
+                if cid not in new_ids.get(meta.get("document_id"), ()):
                     stale.append(cid)
         if stale:
             self._collection.delete(ids=stale)
@@ -79,5 +79,5 @@ class ReplacingChromaVectorStore(ChromaVectorStore):
         self._pending_replace().clear()
 
     def delete_article(self, article_id: str) -> None:
-        """Really delete every chunk of an article (prune, repair)."""
-        self._collection.delete(where={"document_id": article_id})
+        """Really delete every chunk of an article (prune)."""
+        delete_articles(self._collection, [article_id])

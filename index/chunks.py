@@ -37,14 +37,12 @@ from pathlib import Path
 import numpy as np
 
 from index.bm25_segments import SegmentedBM25
-from index.store import Store
+from index.store import ARTICLES_PER_FILTER, Record, Store, articles_filter
 
 from bm25s.stopwords import STOPWORDS_EN  # noqa: E402  (bm25s sets its own logger to DEBUG on import)
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-PAGE = 5000
-FETCH_ARTICLES = 200  # article ids per Chroma `$in` fetch
 COMPACT_FRACTION = 0.1  # merge the delta segment into the main one past this share of it
 REBUILD_FRACTION = 0.5  # more of the articles changed than this (and over 200): a rebuild is cheaper
 
@@ -315,7 +313,7 @@ class ChunkTable:
         changed = self.store.write_log().changes(snap.revision, revision)
         if changed is None or len(changed) > max(REBUILD_FRACTION * len(snap.by_article), 200):
             return None
-        ids, texts, metas = self._fetch_articles(sorted(changed))
+        ids, texts, metas = _columns(self._fetch_articles(sorted(changed)))
         started = time.perf_counter()
         caught = snap.changed(revision, changed, ids, texts, metas)
         if compact and caught.needs_compaction():
@@ -354,9 +352,8 @@ class ChunkTable:
         self.ensure_current()
         return self._current()
 
-    @property
-    def _ids(self) -> list[str]:
-        """Live chunk ids, in the order of `metadatas()`."""
+    def chunk_ids(self) -> list[str]:
+        """Live chunk ids, in the order of `metadatas()` (read both inside `pinned()`)."""
         snap = self._current()
         return [] if snap is None else [snap.ids[r] for r in snap.live]
 
@@ -427,30 +424,31 @@ class ChunkTable:
         return None if row is None else (snap.texts[row], snap.metas[row])
 
     # ---- reading Chroma -------------------------------------------------------------
-    def _fetch_all(self) -> tuple[list[str], list[str], list[dict]]:
-        ids, texts, metas = [], [], []
-        total = self.store.count()
-        for offset in range(0, total, PAGE):
-            got = self.store.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-            ids += got["ids"]
-            texts += got["documents"]
-            metas += [_slim(m) for m in got["metadatas"]]
-        return ids, texts, metas
+    def _records(self, where: dict | None = None) -> list[Record]:
+        """Chunks matching `where` (None: all) with their texts, in the store's order."""
+        return self.store.read(lambda: list(self.store.iter_metadata(where=where, documents=True)))
 
-    def _fetch_articles(self, articles: list[str]) -> tuple[list[str], list[str], list[dict]]:
+    def _fetch_articles(self, articles: list[str]) -> list[Record]:
         """The chunks of these articles only, in chunk id order."""
         rows = []
-        for start in range(0, len(articles), FETCH_ARTICLES):
-            part = articles[start : start + FETCH_ARTICLES]
-            where = {"document_id": part[0]} if len(part) == 1 else {"document_id": {"$in": part}}
-            got = self.store.read(lambda: self.store.collection.get(where=where, include=["documents", "metadatas"]))
-            rows += zip(got["ids"], got["documents"], got["metadatas"])
-        rows.sort(key=lambda r: r[0])
-        return [r[0] for r in rows], [r[1] for r in rows], [_slim(r[2] or {}) for r in rows]
+        for start in range(0, len(articles), ARTICLES_PER_FILTER):
+            rows += self._records(articles_filter(articles[start : start + ARTICLES_PER_FILTER]))
+        return sorted(rows)
+
+    def rebuild(self) -> None:
+        """Build from every chunk at the current revision, ignoring the write log and the
+        disk cache: the reference that catch-ups must equal (tests, bench/catchup.py)."""
+        with self._lock:
+            self._swap(self._build(self.store.revision(), str(self.store.collection.id)), save=False)
+
+    def memory(self) -> dict[str, int]:
+        """Approximate bytes the current snapshot holds, by part (empty before first use)."""
+        snap = self._current()
+        return {} if snap is None else snap.memory()
 
     def _build(self, revision: int, collection_id: str) -> Snapshot:
         started = time.perf_counter()
-        ids, texts, metas = self._fetch_all()
+        ids, texts, metas = _columns(self._records())
         snap = Snapshot.build(revision, collection_id, ids, texts, metas)
         log.info("keyword index: rebuilt %d chunks at revision %s in %.1f s", len(ids), revision,
                  time.perf_counter() - started)
@@ -563,6 +561,11 @@ class ChunkTable:
             found = found[scores[found] >= nth]
         ranked = sorted(found.tolist(), key=lambda r: (-scores[r], snap.ids[r]))[:n]
         return [KeywordHit(snap.ids[r], float(scores[r]), snap.texts[r], snap.metas[r]) for r in ranked]
+
+
+def _columns(rows: list[Record]) -> tuple[list[str], list[str], list[dict]]:
+    """Chunk ids, texts and slim metadata of fetched records."""
+    return [r.id for r in rows], [r.document or "" for r in rows], [_slim(r.metadata) for r in rows]
 
 
 def _slim(meta: dict) -> dict:

@@ -16,9 +16,8 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from index.embedding import DIMENSION
 from index.onnx_export import MODEL_FILE, TOKENIZER_FILE
-
-DIMENSION = 384
 
 
 def _cores() -> int:

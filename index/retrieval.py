@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
 from index.embedding import get_embed_model
+from index.schema import day_number
 from index.store import Store
 
 
@@ -66,7 +66,7 @@ def vector_search(
     ~70 ms on 27k chunks; the filtered query is the fallback when too few survive.
     `sources` (article ids allowed, None: all) is applied the same way."""
     window = window or Window()
-    table = keyword_index(store)
+    table = store.chunks
     table.ensure_current()
     count = len(table)  # the table is current: no count() round trip
     if count == 0:
@@ -176,21 +176,12 @@ PROTECTED = 3
 RRF_K = 60
 
 
-def keyword_index(store: Store):
-    """The store's BM25 index, built on first use and kept current by revision."""
-    from index.chunks import ChunkTable
-
-    if getattr(store, "_keyword", None) is None:
-        store._keyword = ChunkTable(store)
-    return store._keyword
-
-
 def keyword_search(
     store: Store, question: str, n: int, window: Window, sources: set[str] | None = None
 ) -> list[tuple[Hit, float]]:
     """BM25 hits with their BM25 scores (their cosine is filled in later, if needed);
     `sources` (allowed article ids) masks the BM25 scores, so top-n is all allowed."""
-    hits = keyword_index(store).search(question, n, window.min_day, window.max_day, articles=sources)
+    hits = store.chunks.search(question, n, window.min_day, window.max_day, articles=sources)
     return [(Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0), h.score) for h in hits]
 
 
@@ -292,7 +283,7 @@ def _day(published: str | None) -> int | None:
     if not published:
         return None
     try:
-        return (date.fromisoformat(published) - date(1970, 1, 1)).days
+        return day_number(published)
     except ValueError:
         return None
 
@@ -314,7 +305,7 @@ def retrieve(
     """
     if sources is not None and not sources:
         return []
-    with keyword_index(store).pinned():
+    with store.chunks.pinned():
         vector, ranked, _ = _ranked(store, question, window or Window(), method, sources)
         _cosines(store, vector, ranked[: k * 4])
         return group_by_article(cap_per_article(ranked, store.settings.max_chunks_per_article, k))
@@ -332,7 +323,7 @@ def retrieve_articles(
     a list as long as asked, and no article either signal ranks in its top 3 left out."""
     if sources is not None and not sources:
         return []
-    with keyword_index(store).pinned():
+    with store.chunks.pinned():
         vector, ranked, protected = _ranked(store, question, window or Window(), method, sources)
         chosen = set(top_articles(ranked, protected, n))
         hits = cap_per_article([h for h in ranked if h.article_id in chosen],
@@ -360,7 +351,7 @@ def _ranked(
         return vector, [hit for hit, _ in keyword_hits], []
     ranked = fuse(
         vector_hits, keyword_hits, window, settings.keyword_weight, settings.recency_days,
-        title_scores=keyword_index(store).title_scores(question) if settings.title_weight else None,
+        title_scores=store.chunks.title_scores(question) if settings.title_weight else None,
         title_weight=settings.title_weight, fusion=settings.fusion,
     )
     protected = []

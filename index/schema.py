@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-# Chroma metadata keys of every chunk (besides llama-index's own bookkeeping keys).
-CHUNK_METADATA = (
-    "article_id",
-    "title",
-    "published",
-    "published_day",
-    "url",
-    "source_path",
-    "source",
-    "authors",
-    "category",
-    "body_hash",
-)
+from datetime import date, datetime
+
 # Embedded together with the chunk text, so that a headline's words help find its chunks.
 EMBEDDED_METADATA = ("title",)
+_EPOCH = date(1970, 1, 1)
 
 
 def chunk_id(article_id: str, index: int) -> str:
     return f"{article_id}-{index:04d}"
+
+
+def day_number(day: date | str) -> int:
+    """Days since 1970-01-01 of a date or an ISO date string: chunks carry their
+    publication day as this integer (`published_day`), because Chroma's filters and the
+    chunk table's numpy arrays compare numbers, not dates. A bad string raises ValueError."""
+    if isinstance(day, datetime):
+        day = day.date()
+    elif isinstance(day, str):
+        day = date.fromisoformat(day)
+    return (day - _EPOCH).days

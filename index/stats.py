@@ -8,17 +8,13 @@ from index.store import Store
 def article_count(store: Store) -> int:
     """Distinct articles in the collection, from the in-memory chunk table that retrieval
     keeps current anyway (no scan of Chroma's metadata per call)."""
-    from index.retrieval import keyword_index
-
-    return len(keyword_index(store).article_ids()) if store.count() else 0
+    return len(store.chunks.article_ids()) if store.count() else 0
 
 
 def newest_published(store: Store) -> float | None:
     """Epoch seconds of the start of the newest article's publication day (the staleness
     alarm's reading), from the chunk table retrieval keeps current anyway."""
-    from index.retrieval import keyword_index
-
-    day = keyword_index(store).newest_day() if store.count() else None
+    day = store.chunks.newest_day() if store.count() else None
     return None if day is None else day * 86400.0
 
 
@@ -39,7 +35,7 @@ def index_stats(settings) -> dict:
     """`newsbot stats`: articles, chunks, sources, date range, model, store mode, size."""
     from collections import Counter
 
-    from index.docstore import docstore_path, load_docstore
+    from index.docstore import load_docstore
     from index.manifest import ALIASES, Manifest
     from index.store import open_store
 
@@ -48,20 +44,16 @@ def index_stats(settings) -> dict:
     ids: set[str] = set()
     sources: Counter = Counter()
     days: list[str] = []
-    for offset in range(0, total, 5000):
-        got = store.collection.get(include=["metadatas"], limit=5000, offset=offset)
-        for meta in got["metadatas"]:
-            meta = meta or {}
-            aid = str(meta.get("article_id"))
-            if aid in ids:
-                continue
-            ids.add(aid)
-            sources[meta.get("source") or meta.get("category") or "(unknown)"] += 1
-            if meta.get("published"):
-                days.append(str(meta["published"]))
-    duplicates = 0
-    if docstore_path(settings).exists():
-        duplicates = len(Manifest(load_docstore(settings)).all(ALIASES))
+    for _, meta, _ in store.iter_metadata():
+        aid = str(meta.get("article_id"))
+        if aid in ids:
+            continue
+        ids.add(aid)
+        sources[meta.get("source") or meta.get("category") or "(unknown)"] += 1
+        if meta.get("published"):
+            days.append(str(meta["published"]))
+    # the docstore of either mode: a file in the data dir, or a collection on the server
+    duplicates = len(Manifest(load_docstore(settings)).all(ALIASES))
     size = _dir_size(settings.data_dir) if settings.store_mode == "embedded" else None
     return {
         "articles": len(ids),

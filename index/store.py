@@ -11,7 +11,9 @@ import logging
 import shlex
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 from index import offline  # noqa: F401
@@ -80,6 +82,51 @@ def mismatch_message(settings: Settings, recorded: str, wanted: str) -> str:
         f"a fresh store with `NEWSBOT_EMBED_BACKEND={backend} {fresh} newsbot reindex` and use "
         f"that {fresh.split('=')[0]} from then on, or keep this store with {keep}."
     )
+
+
+# Records per `get` of a scan: bounded pages keep a scan's memory flat at any collection size.
+SCAN_PAGE = 5000
+# Article ids per `$in` filter: Chroma compiles each id into its SQL, so a few hundred a call.
+ARTICLES_PER_FILTER = 200
+
+
+class Record(NamedTuple):
+    """One stored record of a scan: its id, metadata and (if asked for) document."""
+
+    id: str
+    metadata: dict
+    document: str | None = None
+
+
+def scan(collection: Callable[[], object], where: dict | None = None, documents: bool = False,
+         page: int = SCAN_PAGE) -> Iterator[Record]:
+    """Every record matching `where`, page by page in Chroma's order. `collection` is asked
+    for each page, so a scan of a Store goes through its current client (one reopened
+    mid-scan because another process wrote is not read through a retired one)."""
+    include = ["metadatas", "documents"] if documents else ["metadatas"]
+    offset = 0
+    while True:
+        got = collection().get(where=where, include=include, limit=page, offset=offset)
+        texts = got["documents"] if documents else [None] * len(got["ids"])
+        for record_id, meta, text in zip(got["ids"], got["metadatas"], texts):
+            yield Record(record_id, meta or {}, text)
+        if len(got["ids"]) < page:
+            return
+        offset += page
+
+
+def articles_filter(article_ids: list[str]) -> dict:
+    """The Chroma filter for every chunk of these articles (llama-index's `document_id`)."""
+    if len(article_ids) == 1:
+        return {"document_id": article_ids[0]}
+    return {"document_id": {"$in": list(article_ids)}}
+
+
+def delete_articles(collection, article_ids) -> None:
+    """Delete every chunk of these articles from `collection`."""
+    article_ids = list(article_ids)
+    for start in range(0, len(article_ids), ARTICLES_PER_FILTER):
+        collection.delete(where=articles_filter(article_ids[start : start + ARTICLES_PER_FILTER]))
 
 
 RETIRED_CLIENT_SECONDS = 10.0  # a replaced client is closed this long after: no read lasts that long
@@ -228,6 +275,8 @@ class Store:
     _collection: object = field(default=None, init=False, repr=False)
     _vector_store: object = field(default=None, init=False, repr=False)
     _generation: int = field(default=-1, init=False, repr=False)
+    _chunks: object = field(default=None, init=False, repr=False)
+    _chunks_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def client(self):
@@ -272,6 +321,27 @@ class Store:
 
     def count(self) -> int:
         return self.collection.count()
+
+    @property
+    def chunks(self):
+        """The in-memory chunk table with its BM25 views (index/chunks.py): built on first
+        use, kept current by revision, one per Store so that every reader shares it.
+        Imported here, not at the top: the CLI's cheap commands never load BM25."""
+        with self._chunks_lock:
+            if self._chunks is None:
+                from index.chunks import ChunkTable
+
+                self._chunks = ChunkTable(self)
+            return self._chunks
+
+    def iter_metadata(self, where: dict | None = None, documents: bool = False,
+                      page: int = SCAN_PAGE) -> Iterator[Record]:
+        """Every chunk record (id, metadata, document if asked) matching `where`, paged."""
+        return scan(lambda: self.collection, where=where, documents=documents, page=page)
+
+    def delete_articles(self, article_ids) -> None:
+        """Delete every chunk of these articles (prune, repair); the caller bumps the revision."""
+        delete_articles(self.collection, article_ids)
 
     def revision(self) -> int:
         """Bumped by every write; readers (the keyword index, other processes) compare it

@@ -8,23 +8,17 @@ chunk is counted too.
 
 from __future__ import annotations
 
-from datetime import date
-
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 
 from index.embedding import count_tokens
-from index.schema import EMBEDDED_METADATA, chunk_id
+from index.schema import EMBEDDED_METADATA, chunk_id, day_number
 from ingest.article import Article
 
 
 def article_to_document(article: Article) -> Document:
-    published_day = (
-        (date.fromisoformat(article.published) - date(1970, 1, 1)).days
-        if article.published
-        else -1
-    )
+    published_day = day_number(article.published) if article.published else -1
     metadata = {
         "article_id": article.article_id,
         "title": article.title,

@@ -20,7 +20,7 @@ import numpy as np
 from bot.support import ROUNDUP_COHESION
 from index.cohesion import cohesion
 from index.embedding import encode
-from index.retrieval import Window, keyword_index
+from index.retrieval import Window
 from index.store import Store
 
 # Articles whose combined (body + headline) cosine is above this (average linkage) are one
@@ -91,10 +91,10 @@ def outlet_of(meta: dict) -> str:
 def window_articles(store: Store, window: Window, allowed: set[str] | None = None) -> list[Article]:
     """Dated articles published inside the window (and in `allowed`, if given), read
     from the in-memory chunk table."""
-    table = keyword_index(store)
+    table = store.chunks
     by_id: dict[str, Article] = {}
     with table.pinned():
-        for chunk_id, meta in zip(table._ids, table.metadatas()):
+        for chunk_id, meta in zip(table.chunk_ids(), table.metadatas()):
             day = int(meta.get("published_day", -1))
             if day < 0 or (window.min_day is not None and day < window.min_day):
                 continue

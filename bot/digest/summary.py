@@ -17,7 +17,7 @@ from bot.extractive import MIN_SENTENCE_SCORE, rank_sentences
 from bot.llm import LLMError
 from bot.prompt import format_source
 from bot.support import prepare_sources
-from index.retrieval import Hit, keyword_index
+from index.retrieval import Hit
 from index.store import Store
 
 from bot.digest.stories import Article, Story
@@ -46,7 +46,7 @@ class Summary:
 
 
 def _hit(store: Store, article: Article) -> Hit:
-    table = keyword_index(store)
+    table = store.chunks
     parts = [row[0] for row in (table.chunk(c) for c in article.chunk_ids[:CHUNKS_PER_ARTICLE]) if row]
     return Hit(chunk_id=article.chunk_ids[0], article_id=article.article_id, title=article.title,
                published=article.published, url=article.url, source_path=article.source_path,

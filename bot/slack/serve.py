@@ -174,9 +174,7 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     started = time.perf_counter()
     bot.warm_up()
     log.info("warmed up in %.1f s", time.perf_counter() - started)
-    from index.retrieval import keyword_index
-
-    keyword_index(engine.store).follow(settings.keyword_catchup_seconds)  # catch-ups off the question path
+    engine.store.chunks.follow(settings.keyword_catchup_seconds)  # catch-ups off the question path
     app = build_app(client, signing_secret if http else None, bot)
 
     stop = threading.Event()
@@ -191,6 +189,9 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     from bot.digest.schedule import start_schedule
 
     start_schedule(settings, bot, client, stop)  # NEWSBOT_DIGESTS
+    from bot.watch.run import start_watches
+
+    start_watches(settings, bot, client, stop)  # /watch: new stories posted once
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
     faces = []
     handler = None

@@ -63,14 +63,14 @@ class Counting(ChunkTable):
 
 def _scratch(store) -> ChunkTable:
     index = ChunkTable(store)
-    index._snap = index._build(store.revision(), str(store.collection.id))
+    index.rebuild()
     return index
 
 
 def _assert_same(reader: ChunkTable, scratch: ChunkTable, questions: list[str]) -> None:
     assert reader.revision == scratch.revision
     assert reader.article_ids() == scratch.article_ids()
-    assert sorted(reader._ids) == sorted(scratch._ids) and len(reader) == len(scratch)
+    assert sorted(reader.chunk_ids()) == sorted(scratch.chunk_ids()) and len(reader) == len(scratch)
     for q in questions:
         got = [(h.chunk_id, round(h.score, 9)) for h in reader.search(q, 10)]
         want = [(h.chunk_id, round(h.score, 9)) for h in scratch.search(q, 10)]

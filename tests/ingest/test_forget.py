@@ -11,7 +11,6 @@ import pytest
 
 from bot.answer import AnswerEngine
 from index.check import check_index
-from index.retrieval import keyword_index
 from ingest.forget import ForgetError, forget, tombstones, undo
 from ingest.run import ingest_sources
 from tests.conftest import make_settings, run_newsbot
@@ -54,7 +53,7 @@ def test_forget_removes_at_once_and_keeps_it_out(tmp_path):
     assert done.was_indexed and done.chunks_removed >= 1 and done.title == RECORDS[0]["title"]
     assert PORT_URL not in _cited(engine)  # the same engine, no restart
     assert PORT_URL not in _cited(AnswerEngine(settings))
-    assert done.article_id not in keyword_index(engine.store).article_ids()
+    assert done.article_id not in engine.store.chunks.article_ids()
 
     again = ingest_sources(settings, [source])  # the file still holds it
     assert again.added == 0
