@@ -1,7 +1,7 @@
 """The HTTP face of `newsbot serve`: Bolt's WSGI adapter on waitress, `/healthz`, `/readyz`
 and `/metrics`.
 
-Why waitress (measured, see docs/slack.md): it parses and buffers each request in its I/O
+Why waitress (measured: docs/benchmarks.md): it parses and buffers each request in its I/O
 loop and hands a worker thread only complete requests, so a slow or half-open client holds
 no thread and is closed by its idle timeout; it refuses a Content-Length that is not
 digits (400) or over the cap (413) and closes the connection without reading on.
