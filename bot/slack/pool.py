@@ -16,7 +16,7 @@ import heapq
 import itertools
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -51,6 +51,12 @@ class _User:
     active: int = 0  # waiting + running
 
 
+def _report_stopped(worker: Future) -> None:
+    """A worker loop that raised would vanish with its Future, and its slot with it: log it."""
+    if not worker.cancelled() and worker.exception() is not None:
+        log.error("answer worker stopped", exc_info=worker.exception())
+
+
 class AnswerPool:
     def __init__(self, workers: int, max_queued_per_user: int = 3):
         self.workers = max(1, workers)
@@ -76,7 +82,7 @@ class AnswerPool:
                 state.last_turn, self._turn = turn, turn
                 state.active += 1
                 self._running += 1
-                self._executor.submit(self._work, user, job)
+                self._executor.submit(self._work, user, job).add_done_callback(_report_stopped)
                 return Admission(True, 0, own_ahead, 0)
             if state.waiting >= self.max_queued_per_user:
                 if not state.active:
