@@ -79,6 +79,9 @@ app = typer.Typer(cls=_OneLineErrors, help="Question answering over news article
 models_app = typer.Typer(help="Local GGUF models for the `local` backend.", no_args_is_help=True,
                          pretty_exceptions_enable=False)
 app.add_typer(models_app, name="models")
+watches_app = typer.Typer(help="Watchlists: each new story matching a query posted once to a Slack channel.",
+                          no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(watches_app, name="watches")
 
 
 @app.callback()
@@ -411,6 +414,58 @@ def report(
     settings = get_settings()
     result = build_report(read_entries(settings), since=since and since.date())
     print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.markdown())
+
+
+def _watch_store():
+    from index.store import open_store
+    from index.watches import WatchStore
+
+    return WatchStore(open_store(get_settings()))
+
+
+@watches_app.command("list")
+def watches_list(
+    channel: Optional[str] = typer.Option(None, "--channel", help="Only this channel's watches."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON array."),
+):
+    """Every watch: id, channel, query, since when."""
+    from dataclasses import asdict
+
+    watches = _watch_store().list(channel=channel)
+    if as_json:
+        print(json.dumps([asdict(w) for w in watches], ensure_ascii=False))
+        return
+    for w in watches:
+        print(f"{w.id}  {w.channel}  {w.created}  {w.query}")
+    if not watches:
+        print("no watches")
+
+
+@watches_app.command("add")
+def watches_add(
+    channel: str = typer.Argument(..., help="The Slack channel id to post in (e.g. C0123)."),
+    query: list[str] = typer.Argument(..., help="The words of the stories to watch for."),
+):
+    """Watch for new stories matching QUERY; `newsbot serve` posts each one to CHANNEL once."""
+    from index.watches import WatchError
+
+    try:
+        watch = _watch_store().add(channel, " ".join(query), by="cli")
+    except WatchError as exc:
+        _fail(str(exc))
+    print(f"{watch.id}  {watch.channel}  {watch.query}  (articles added from now on)")
+
+
+@watches_app.command("remove")
+def watches_remove(watch_id: str = typer.Argument(..., help="The watch's id (`newsbot watches list`).")):
+    """Stop a watch (its post records go with it)."""
+    from index.watches import WatchError
+
+    try:
+        watch = _watch_store().remove(watch_id)
+    except WatchError as exc:
+        _fail(str(exc))
+    print(f"removed {watch.id}  {watch.channel}  {watch.query}")
 
 
 @models_app.command("pull")
