@@ -33,6 +33,20 @@ class CheckedAnswer:
     invalid_markers: int = 0
 
 
+class FirstUse:
+    """Source numbers renumbered 1..m in the order the answer first cites them, so a
+    reader meets [1] first and the list under the answer follows the text."""
+
+    def __init__(self) -> None:
+        self.used: list[int] = []  # original source numbers, first use first
+
+    def number(self, source: int) -> int:
+        """The number `source` is shown as (given on its first use)."""
+        if source not in self.used:
+            self.used.append(source)
+        return self.used.index(source) + 1
+
+
 _PREAMBLE = re.compile(r"^\s*(answer|response)\s*:\s*", re.IGNORECASE)
 # "According to the sources [1]," says nothing to a reader who sees the citations
 _ATTRIBUTION = re.compile(
@@ -62,7 +76,7 @@ class CitationChecker:
         self.threshold = threshold
         self.by_n = {s.n: s for s in sources}
         self.shown: list[str] = []
-        self.used: list[int] = []
+        self.numbering = FirstUse()
         self.dropped: list[str] = []
         self.invalid = 0
         self._quotes: dict[int, tuple[float, str]] = {}
@@ -91,12 +105,14 @@ class CitationChecker:
         for n in ok:
             if n not in self._quotes or support[n].score > self._quotes[n][0]:
                 self._quotes[n] = (support[n].score, support[n].quote)
-        for n in ok:
-            if n not in self.used:
-                self.used.append(n)
-        shown = attach_markers(text, [self.used.index(n) + 1 for n in ok])
+        shown = attach_markers(text, [self.numbering.number(n) for n in ok])
         self.shown.append(shown)
         return shown
+
+    @property
+    def used(self) -> list[int]:
+        """The cited source numbers in order of first use."""
+        return self.numbering.used
 
     def result(self) -> CheckedAnswer:
         return CheckedAnswer(

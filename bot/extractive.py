@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import re
 
+from bot.citations import FirstUse
 from bot.newer_claims import Claim, prefer_newer
 from bot.sentences import attach_markers
+from bot.stop_words import STOP_WORDS
 from bot.support import SourceText
 from index.embedding import encode
 
-_STOP = set(
-    "a an the of to in on for and or is are was were be been by with at from as that this "
-    "what which who whom whose when where why how do does did has have had it its their his "
-    "her they he she we you i not no yes about into over than then so if".split()
-)
 # Below this question-sentence similarity a sentence is not offered as an answer.
 MIN_SENTENCE_SCORE = 0.35
 
 
 def _terms(text: str) -> set[str]:
     words = (w.strip(".") for w in re.findall(r"[a-z0-9$.]+", text.lower()))  # "week." is "week"; "$5.2" stays
-    return {w for w in words if w not in _STOP and len(w) > 1}
+    return {w for w in words if w not in STOP_WORDS and len(w) > 1}
 
 
 def echoes_question(sentence: str, q_terms: set[str]) -> bool:
@@ -68,13 +65,9 @@ def extractive_answer(
         quote = quote or sentence
         if all(quote != q for _, q, _ in picked):  # two sentences resolved to one newer one
             picked.append((n, quote, shown))
-    used: list[int] = []
-    for n, _, _ in picked:
-        if n not in used:
-            used.append(n)
-    renumber = {n: i for i, n in enumerate(used, 1)}
-    text = " ".join(attach_markers(shown, [renumber[n]]) for n, _, shown in picked)
+    numbering = FirstUse()
+    text = " ".join(attach_markers(shown, [numbering.number(n)]) for n, _, shown in picked)
     quotes: dict[int, str] = {}
     for n, quote, _ in picked:
         quotes.setdefault(n, quote)
-    return text, used, quotes
+    return text, numbering.used, quotes

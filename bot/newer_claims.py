@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from bot.sentences import numbers_in
+from bot.sentences import before_final_stop, numbers_in
 from bot.support import SourceText
 
 # Two sentences this similar (MiniLM cosine) state the same kind of fact: one figure
@@ -53,11 +53,7 @@ def _disagree(a: set[str], b: set[str]) -> bool:
 
 def as_of(text: str, day: date) -> str:
     """`Text.` → `Text (as of June 12, 2022).`"""
-    stamp = f"(as of {day:%B} {day.day}, {day.year})"
-    text = text.rstrip()
-    if text and text[-1] in ".!?":
-        return f"{text[:-1]} {stamp}{text[-1]}"
-    return f"{text} {stamp}"
+    return before_final_stop(text, f"(as of {day:%B} {day.day}, {day.year})")
 
 
 def prefer_newer(claim: Claim, sources: list[SourceText]) -> tuple[str, int, str | None]:

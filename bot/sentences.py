@@ -91,10 +91,15 @@ def numbers_in(text: str) -> set[str]:
     return {n.strip("$%").replace(",", "") for n in NUMBER.findall(text) if any(c.isdigit() for c in n)}
 
 
-def attach_markers(sentence: str, numbers: list[int]) -> str:
-    """`Text.` + [1, 2] → `Text [1][2].` (markers before the sentence's final stop)."""
-    marks = "".join(f"[{n}]" for n in numbers)
+def before_final_stop(sentence: str, addition: str) -> str:
+    """`Text.` + `(x)` → `Text (x).`: what belongs to a sentence (its citations, its "as
+    of" date) goes inside its final stop, so the next sentence does not seem to own it."""
     sentence = sentence.rstrip()
     if sentence and sentence[-1] in ".!?":
-        return f"{sentence[:-1]} {marks}{sentence[-1]}"
-    return f"{sentence} {marks}"
+        return f"{sentence[:-1]} {addition}{sentence[-1]}"
+    return f"{sentence} {addition}"
+
+
+def attach_markers(sentence: str, numbers: list[int]) -> str:
+    """`Text.` + [1, 2] → `Text [1][2].`"""
+    return before_final_stop(sentence, "".join(f"[{n}]" for n in numbers))

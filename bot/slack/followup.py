@@ -14,19 +14,11 @@ from __future__ import annotations
 
 import re
 
+from bot.stop_words import STOP_WORDS
+
 HISTORY_LIMIT = 20
 MAX_QUESTIONS = 2
 MAX_TERMS = 10
-
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not now of off on once only or other our out over own please same she
-    should so some such tell than that the their them then there these they this those through
-    to too under until up very was we were what when where which while who whom why will with
-    would you your yours still much many say said know newsbot ok okay thanks thank""".split()
-)
 
 _WORD = re.compile(r"[A-Za-z0-9$€£][\w$.,%€£'-]*[\w%]|[A-Za-z0-9]")
 
