@@ -24,6 +24,12 @@ ERROR_TEXT = ":warning: Sorry, something went wrong while answering. Please try 
 TIMEOUT_TEXT = ":hourglass: Sorry, that took too long to answer. Please try again, or ask a narrower question."
 
 
+def admins_only_text(action: str) -> str:
+    """The one refusal of an admin command (NEWSBOT_ADMIN_USERS, `SlackBot.is_admin`),
+    whether it came as a slash command, a mention or a DM."""
+    return f"Sorry, only the bot's admins can {action}. Ask one of them, or ask me a question instead."
+
+
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Pieces of at most `limit` chars, split at whitespace (a word longer than that is cut)."""
     pieces: list[str] = []

@@ -442,9 +442,7 @@ class SlackBot:
     def reindex(self, client: WebClient, channel: str, user: str | None, thread_ts: str | None = None) -> None:
         """Incremental ingest of NEWSBOT_SOURCES, for admins only; the result is posted."""
         if not self.is_admin(user):
-            self._post(client, channel, thread_ts, blocks.notice_blocks(
-                "Sorry, only the bot's admins can re-index the articles. "
-                "Ask one of them, or ask me a question instead."))
+            self._post(client, channel, thread_ts, blocks.notice_blocks(blocks.admins_only_text("re-index the articles")))
             return
         if not self._reindexing.acquire(blocking=False):
             self._post(client, channel, thread_ts, blocks.notice_blocks(

@@ -10,6 +10,7 @@ import logging
 
 from slack_bolt import Ack, Respond
 
+from bot.slack.blocks import admins_only_text
 from bot.slack.mrkdwn import escape
 from bot.slack.runtime import SlackBot
 from index.store import StoreError
@@ -21,7 +22,7 @@ def make(bot: SlackBot):
     def handle_forget_command(ack: Ack, command: dict, respond: Respond) -> None:
         user = command.get("user_id")
         if not bot.is_admin(user):
-            ack(text="Sorry, only the bot's admins can take articles down.", response_type="ephemeral")
+            ack(text=admins_only_text("take articles down"), response_type="ephemeral")
             return
         target, _, reason = (command.get("text") or "").strip().partition(" ")
         target = target.strip("<>")  # Slack wraps links as <https://…>
