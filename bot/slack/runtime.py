@@ -453,10 +453,10 @@ class SlackBot:
             f":arrows_counterclockwise: Re-indexing {escape(sources)}…"))
 
         def job() -> None:
-            from ingest.run import ingest_paths
+            from ingest.run import ingest_sources
 
             try:
-                report = ingest_paths(list(self.settings.sources), self.settings)  # folders, files, feed URLs
+                report = ingest_sources(self.settings)  # folders, files, feed URLs
                 metrics.observe_ingest(report)
                 text = (
                     f":white_check_mark: Re-index done in {report.seconds:.1f} s: {report.added} new, "

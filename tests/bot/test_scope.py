@@ -15,9 +15,9 @@ from tests.digest_corpus import AS_OF, VOLCANO, write_corpus
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
     base = tmp_path_factory.mktemp("scope")
-    from ingest.run import ingest_paths
+    from ingest.run import ingest_sources
 
-    report = ingest_paths([write_corpus(base / "src")], make_settings(base / "data"))  # in-process: no CLI start-up
+    report = ingest_sources(make_settings(base / "data"), [write_corpus(base / "src")])  # in-process: no CLI start-up
     assert report.added == 8 and not report.skipped
     return base / "data"
 

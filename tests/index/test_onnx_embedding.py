@@ -147,7 +147,7 @@ NO_TORCH_SCRIPT = """
 import json, sys
 from index.settings import get_settings
 from index.embedding import encode, get_embed_model, count_tokens, max_seq_length
-from ingest.run import ingest_paths
+from ingest.run import ingest_sources
 from index.retrieval import retrieve
 from index.store import open_store
 import bot.answer, bot.citations, bot.support, bot.extractive, ingest.chunking
@@ -155,7 +155,7 @@ from bot.answer import AnswerEngine
 
 settings = get_settings()
 assert settings.embed_backend == "onnx"
-report = ingest_paths([sys.argv[1]], settings)
+report = ingest_sources(settings, [sys.argv[1]])
 query = get_embed_model().get_query_embedding("Mexico border waivers")
 vectors = encode(["Rubio granted waivers.", "The weather was fine."])
 question = "How much money in waivers have Mexican programs received?"

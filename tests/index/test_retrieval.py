@@ -10,7 +10,7 @@ import pytest
 from bot.time_window import relative_range, window_for
 from index.retrieval import retrieve
 from index.store import open_store
-from ingest.run import ingest_paths
+from ingest.run import ingest_sources
 from tests.conftest import make_settings
 
 DOCS = {
@@ -33,7 +33,7 @@ def store(tmp_path_factory):
     for name, (title, created, body) in DOCS.items():
         (root / name).write_text(f"{title}\n\n{created}\n\n{body}\n")
     settings = make_settings(tmp_path_factory.mktemp("data"), llm="none")
-    report = ingest_paths([root], settings)
+    report = ingest_sources(settings, [root])
     assert report.added == len(DOCS)
     return open_store(settings)
 
@@ -73,7 +73,7 @@ def test_recency_prior_prefers_the_newer_of_two_similar_articles(store):
 def test_keyword_index_follows_new_ingests(store, tmp_path):
     extra = tmp_path / "extra.txt"
     extra.write_text("Zebra count\n\nCreated: MARCH 3, 2024\n\nRangers counted 412 zebras in the reserve this spring.\n")
-    ingest_paths([extra], store.settings)
+    ingest_sources(store.settings, [extra])
     assert "Zebra count" in _titles(retrieve(store, "How many zebras did rangers count?", 3, method="keyword"))
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from index.retrieval import Window, fuse, retrieve, retrieve_articles, top_articles
 from index.store import open_store
-from ingest.run import ingest_paths
+from ingest.run import ingest_sources
 from tests.conftest import make_settings, source_hit
 
 
@@ -55,7 +55,7 @@ def store(tmp_path_factory):
             f"Storm report {i}\n\nCreated: MARCH {i + 1}, 2024\n\n"
             f"A winter storm brought snow and strong wind to district {i}; crews cleared roads by evening.\n")
     settings = make_settings(tmp_path_factory.mktemp("data"), llm="none")
-    assert ingest_paths([root], settings).added == 14
+    assert ingest_sources(settings, [root]).added == 14
     return open_store(settings)
 
 

@@ -11,7 +11,7 @@ from bot.support import ROUNDUP_COHESION, prepare_sources
 from index.cohesion import add_cohesion, cohesion
 from index.retrieval import Hit, retrieve
 from index.store import open_store
-from ingest.run import ingest_paths
+from ingest.run import ingest_sources
 from tests.conftest import make_settings, source_hit
 
 STORY = [
@@ -49,7 +49,7 @@ def store(tmp_path_factory):
     (root / "story.txt").write_text(_article("Earthquake shakes northern Philippines", STORY, 4))
     (root / "digest.txt").write_text(_article("5 things to know for July 27", DIGEST, 5))
     settings = make_settings(tmp_path_factory.mktemp("data"), llm="none")
-    assert ingest_paths([root], settings).added == 2
+    assert ingest_sources(settings, [root]).added == 2
     return open_store(settings)
 
 

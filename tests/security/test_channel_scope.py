@@ -14,11 +14,11 @@ from tests.digest_corpus import AS_OF, write_corpus
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    from ingest.run import ingest_paths
+    from ingest.run import ingest_sources
 
     base = tmp_path_factory.mktemp("channel-scope")
     settings = make_settings(base / "data", llm="none", channel_scopes={"CBBC": {"sources": ["BBC"]}})
-    ingest_paths([write_corpus(base / "src")], settings)
+    ingest_sources(settings, [write_corpus(base / "src")])
     return settings
 
 
