@@ -329,6 +329,7 @@ def evaluate(
     from_feedback: Optional[Path] = typer.Option(
         None, "--from-feedback", help="Write the 👎 answers of the question log to this file as eval rows to complete."
     ),
+    digest: bool = typer.Option(False, "--digest", help="Measure weekly digests instead: story coverage, support, time."),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
     from bot.evaluation.runner import markdown_report, run_eval
@@ -346,6 +347,8 @@ def evaluate(
     try:
         if split not in (None, "halves", "weeks"):
             _fail(f"--split {split}: use halves or weeks")
+        if digest:  # the same options, measured on weekly digests
+            from bot.evaluation.digest_eval import digest_markdown as markdown_report, run_digest_eval as run_eval
         result = run_eval(dataset, get_settings(), limit=limit, backend=backend,
                           log=lambda m: err.print(m, highlight=False), llm_cache=llm_cache,
                           answers=not retrieval_only, split=split)
