@@ -105,6 +105,7 @@ class WatchStore:
             raise WatchError("a watch needs a query: the words of the stories to watch for")
         if not channel:
             raise WatchError("a watch needs a channel id (e.g. C0123) to post in")
+        self._store.collection  # made if missing: a watch may come before the first ingest
         watch = Watch(id="w" + uuid.uuid4().hex[:6], channel=channel, query=query,
                       mark=self._store.revision(), created=now_iso(), by=by)
         self.save(watch)
