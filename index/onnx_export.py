@@ -16,14 +16,13 @@ this keeps cosine ≥ 0.99 to the torch vectors at ~2.3× its speed (quantising 
 
 The result lives in NEWSBOT_MODELS_DIR/onnx/<name>/ (model.onnx, tokenizer.json,
 export.json). It is built in a temporary folder beside it and renamed into place, under an
-`flock`, so concurrent processes neither export twice nor see half a model. Changing the
+file lock, so concurrent processes neither export twice nor see half a model. Changing the
 recipe means bumping `ONNX_RECIPE`, which names both the folder and the embedding id that
 collections record, so vectors of two recipes are never mixed.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -33,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 from index import offline  # noqa: F401
@@ -75,22 +73,14 @@ def is_exported(models_dir: str | Path) -> bool:
     return all((target / f).is_file() for f in (MODEL_FILE, TOKENIZER_FILE, INFO_FILE))
 
 
-@contextmanager
-def _export_lock(parent: Path):
-    parent.mkdir(parents=True, exist_ok=True)
-    with open(parent / ".export.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # another exporter: wait for it, then reuse
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def export(models_dir: str | Path, log=print, force: bool = False) -> Path:
     """Export and quantise the packaged model into `onnx_dir(models_dir)` (idempotent);
     return that folder. Imports torch: call it in a set-up step or a child process."""
+    from filelock import FileLock  # here: every onnx embedding process imports this module, few export
+
     target = onnx_dir(models_dir)
-    with _export_lock(target.parent):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(target.parent / ".export.lock"):  # another exporter: wait for it, then reuse
         for stale in target.parent.glob(".tmp-*"):  # left by a killed export
             shutil.rmtree(stale, ignore_errors=True)
         if is_exported(models_dir) and not force:
