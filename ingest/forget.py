@@ -77,9 +77,9 @@ def forget(settings: Settings, target: str, reason: str | None = None) -> Forget
             store.collection.delete(ids=got["ids"])
         was_indexed = bool(got["ids"]) or bool(entry)
         manifest.drop_article(article_id)
-        manifest.delete(ALIASES, article_id)
+        manifest.drop_alias(article_id)
         manifest.forget_files_with(article_id)  # read once more, to say "forgotten" there
-        manifest.put(TOMBSTONES, article_id, {
+        manifest.bury(article_id, {
             "url": url or entry.get("url") or "",
             "title": title or "",
             "body_hash": entry.get("body_hash", ""),
@@ -96,10 +96,9 @@ def undo(settings: Settings, target: str) -> ForgetResult:
         docstore = load_docstore(settings)
         manifest = Manifest(docstore)
         article_id, url = resolve(target, manifest)
-        stone = manifest.get(TOMBSTONES, article_id)
+        stone = manifest.unbury(article_id)
         if stone is None:
             raise ForgetError(f"{target} is not forgotten (`newsbot forget --list` shows what is)")
-        manifest.delete(TOMBSTONES, article_id)
         manifest.forget_files_with(article_id)
         save_docstore(docstore, settings)
         return ForgetResult(article_id, stone.get("url") or url, stone.get("title"), 0, False, undone=True)

@@ -11,13 +11,12 @@ file deleted) the next source to name the URL takes the article over.
 
 from __future__ import annotations
 
-import os
-
-from ingest.readers import is_url
+from ingest.discover import origin_gone
 
 
 def _gone(origin: str) -> bool:
-    return bool(origin) and not is_url(origin) and not os.path.exists(origin)
+    """An owner whose source is gone; an unknown owner ("") is never gone."""
+    return bool(origin) and origin_gone(origin)
 
 
 class Owners:

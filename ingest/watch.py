@@ -18,7 +18,8 @@ from typing import Callable
 
 from index.settings import Settings
 from index.store import StoreError
-from ingest.run import IngestReport, ingest_sources
+from ingest.report import IngestReport
+from ingest.run import ingest_sources
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.ingest.conftest import CORPUS_ARTICLES, HTML_PAGE
 from ingest.readers import ReadContext, UnreadableInput, read_file
-from ingest.run import IngestReport, discover
+from ingest.discover import discover
+from ingest.report import IngestReport
 
 
 def read_corpus(corpus: Path) -> dict[str, object]:

@@ -64,7 +64,7 @@ def test_second_writer_is_refused_with_the_holders_pid(settings):
 
 
 def test_sigkill_mid_ingest_then_rerun_is_exact(tmp_path):
-    from ingest.run import BATCH_ARTICLES
+    from ingest.write import BATCH_ARTICLES
 
     corpus = tmp_path / "many"
     n = 3 * BATCH_ARTICLES + 10  # killed after the first batch is saved: two more to go

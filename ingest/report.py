@@ -1,0 +1,41 @@
+"""What one ingest run did: the counts `newsbot ingest --json` prints and the files skipped."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ingest.progress import printable
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicates: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def skip(self, path: object, reason: object) -> None:
+        """Note a skipped file or record; path and reason escaped (`ingest.progress.printable`),
+        since a file name is untrusted text and ends up in terminal lines and Slack posts."""
+        self.skipped.append({"path": printable(str(path)), "reason": printable(str(reason))})
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.duplicates)
+
+    def summary(self) -> str:
+        line = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {self.duplicates} duplicates, {len(self.skipped)} skipped; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+        )
+        if self.chunks_embedded == 0 and not self.added and not self.updated:
+            line += " (nothing new to embed)"
+        return line
