@@ -22,8 +22,7 @@ from bot.sentences import before_final_stop, numbers_in
 from bot.support import SourceText
 
 # Two sentences this similar (MiniLM cosine) state the same kind of fact: one figure
-# reported on two days scored 0.85-0.95 in the tests' fixtures. On the 103 eval questions
-# 4 answers got an "as of" (gas prices on consecutive days among them); 3 of them right.
+# reported on two days scores 0.85-0.95 in the tests' fixtures.
 SAME_CLAIM = 0.8
 _YEAR = re.compile(r"^(19|20)\d\d$")
 

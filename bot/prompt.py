@@ -9,9 +9,9 @@ look-alikes (NFKC, every dash and box-drawing line, zero-width and combining cha
 letters confusable with Latin ones) and every Unicode line break. The system message asks
 the model to treat source text as data; that is a request, not a guarantee.
 
-The wording was chosen by measurement on Qwen2.5-Coder 0.5B/1.5B: asking for an exact
-refusal sentence made the 1.5B model refuse answerable questions, so the model is asked
-to "say so" and `is_refusal` recognises the usual phrasings.
+The model is asked to "say so" when the sources do not answer, not to write an exact
+refusal sentence: on Qwen2.5-Coder 1.5B an exact sentence makes it refuse answerable
+questions. `is_refusal` recognises the usual phrasings.
 """
 
 from __future__ import annotations

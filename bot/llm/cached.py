@@ -2,8 +2,7 @@
 
 Every backend answers at temperature 0, so one prompt gets one reply. Kept in a file,
 the replies let a change to what happens after the LLM (the citation check, roundups,
-newer claims) be measured on all 103 eval questions in about two minutes instead of
-twenty; a change to retrieval or the prompt changes the prompts, which miss the cache
+newer claims) be measured on every eval question without generating again; a change to retrieval or the prompt changes the prompts, which miss the cache
 and are generated again. Latency figures of a cached run measure everything but the LLM.
 """
 

@@ -7,9 +7,9 @@ treats as special: tokens of type CONTROL and UNKNOWN, and USER_DEFINED ones tha
 like markers (`<tool_call>`, `[INST]`); user-defined words and whitespace runs tokenize
 as plain text either way and are left in.
 
-Only the key/value header is read (a walk of ~0.3 M small records); the `gguf` package's
-reader parses every tensor and array element into objects and took 9 s for SmolLM2 and
-38 s for the 1.5B model on this project's machine.
+Only the key/value header is read (a walk of ~0.3 M small records): the `gguf` package's
+reader parses every tensor and array element into objects, which costs seconds to tens
+of seconds per model at every start.
 """
 
 from __future__ import annotations

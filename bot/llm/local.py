@@ -36,14 +36,14 @@ def _load_server(path: Path, n_ctx: int, threads: int, kv_cache: str = "f16"):
             params.cpuparams_batch.n_threads = threads
             params.warmup = False
             # Read the weights instead of mmap-ing them: llama.cpp repacks them for the CPU,
-            # and with mmap the file's pages stayed resident too (measured for the 1.5B
-            # model: 1.95 GB peak with mmap, 1.34 GB without, same speed).
+            # and with mmap the file's pages stay resident too: more peak memory, no faster.
             params.load_mode = xllamacpp.llama_load_mode.LLAMA_LOAD_MODE_NONE
-            # llama.cpp's server keeps finished prompts in a RAM cache (8 GiB by default):
-            # RSS grew with every question. One question never reuses another's sources.
+            # llama.cpp's server keeps finished prompts in a RAM cache (8 GiB by default),
+            # so RSS grows with every question, and one question never reuses another's
+            # sources: no cache.
             params.cache_ram_mib = 0
-            # Smaller compute buffers (the default micro-batch is 512): 1.5B model resident
-            # 1.37 → 1.31 GB, no slower on 2 cores.
+            # Smaller compute buffers than the default micro-batch of 512: less resident
+            # memory, no slower on 2 cores.
             params.n_batch = 512
             params.n_ubatch = 256
             if kv_cache == "q8_0":  # 1.5B model: -55 MB resident, eval answers ~30% slower
