@@ -17,7 +17,6 @@ _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "bloc
                "section", "article", "tr", "figcaption", "pre")
 _TAG = re.compile(r"<[^<>]*+>")
 _NEWLINES = re.compile(r"\n+")
-_AUTHOR_SEPARATOR = re.compile(r";|\band\b")
 
 
 def html_fragment_to_text(fragment: str) -> str:
@@ -40,8 +39,6 @@ def html_fragment_to_text(fragment: str) -> str:
 
 
 def read(path: Path, ctx) -> list[Article]:
-    from ingest.readers import UnreadableInput
-
     raw = read_bytes(path, ctx.max_bytes)
     html = decode_bytes(raw)
     return [from_html(html, source_path=str(path), category=ctx.category_for(path))]
@@ -73,15 +70,9 @@ def from_html(html: str, source_path: str, url: str | None = None, category: str
         url=canonical,
         published=data.get("date"),
         source=data.get("sitename") or data.get("hostname"),
-        authors=_split_authors(data.get("author")),
+        authors=data.get("author"),  # "A; B" (trafilatura's form): split by build_article
         category=category or _first(data.get("categories")),
     )
-
-
-def _split_authors(value) -> list[str]:
-    if not value:
-        return []
-    return [a.strip() for a in _AUTHOR_SEPARATOR.split(str(value)) if a.strip()]
 
 
 def _first(value) -> str | None:
