@@ -73,6 +73,13 @@ def ids(items) -> list[str]:
     return [i.document.id_ for i in items]
 
 
+def stored_duplicate(drop: Path):
+    """Article 1 stored from 1.txt, and 2.txt's article 2 (same text) recorded as its duplicate."""
+    first, copy = article(1), article(2, text=article(1).text)
+    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
+    return first, copy, origin, copy_origin, Stored().article(first, origin).alias(copy, copy_origin, first).state()
+
+
 @pytest.fixture
 def drop(tmp_path) -> Path:
     folder = tmp_path / "drop"
@@ -124,9 +131,7 @@ def test_the_body_ignores_case_and_spacing(drop):
 
 
 def test_a_recorded_duplicate_read_again_is_unchanged(drop):
-    first, copy = article(1), article(2, text=article(1).text)
-    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
-    state = Stored().article(first, origin).alias(copy, copy_origin, first).state()
+    first, copy, origin, copy_origin, state = stored_duplicate(drop)
     got = plan(reading(item(first, origin), item(copy, copy_origin)), state)
     assert got.unchanged == 2 and got.duplicates == 0 and got.embed == []
     assert len(got.aliases) == 1  # recorded again: the write step refreshes its entry
@@ -148,9 +153,7 @@ def test_the_same_id_twice_from_one_source_is_stored_once(drop):
 
 
 def test_a_duplicate_whose_original_changed_becomes_an_article(drop):
-    first, copy = article(1), article(2, text=article(1).text)
-    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
-    state = Stored().article(first, origin).alias(copy, copy_origin, first).state()
+    first, copy, origin, copy_origin, state = stored_duplicate(drop)
     edited = article(1, text="Story number 1 was rewritten entirely.")
     got = plan(reading(item(edited, origin), item(copy, copy_origin)), state)
     assert ids(got.embed) == [first.article_id, copy.article_id] and got.replacing == {first.article_id}
@@ -158,9 +161,7 @@ def test_a_duplicate_whose_original_changed_becomes_an_article(drop):
 
 
 def test_a_duplicate_of_a_pruned_original_becomes_an_article(drop):
-    first, copy = article(1), article(2, text=article(1).text)
-    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
-    state = Stored().article(first, origin).alias(copy, copy_origin, first).state()
+    first, copy, origin, copy_origin, state = stored_duplicate(drop)
     Path(origin).unlink()
     got = plan(reading(item(copy, copy_origin)), state, prune=True)
     assert got.prune == [first.article_id]
@@ -220,9 +221,7 @@ def test_entries_that_rolled_off_a_feed_are_kept(drop):
 
 
 def test_a_duplicate_whose_file_is_gone_is_pruned(drop):
-    first, copy = article(1), article(2, text=article(1).text)
-    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
-    state = Stored().article(first, origin).alias(copy, copy_origin, first).state()
+    first, copy, origin, copy_origin, state = stored_duplicate(drop)
     Path(copy_origin).unlink()
     got = plan(reading(item(first, origin)), state, prune=True)
     assert got.prune == [] and got.prune_aliases == [copy.article_id]
@@ -256,9 +255,7 @@ def test_a_stat_cached_file_counts_as_unchanged_and_is_not_pruned(drop):
 
 
 def test_the_stat_cache_holds_only_while_stat_and_articles_do(drop):
-    first, copy = article(1), article(2, text=article(1).text)
-    origin, copy_origin = source(drop, "1.txt"), source(drop, "2.txt")
-    state = Stored().article(first, origin).alias(copy, copy_origin, first).state()
+    first, copy, origin, copy_origin, state = stored_duplicate(drop)
     assert cached_ids({"stat": STAT, "ids": [first.article_id]}, STAT, state) == [first.article_id]
     assert cached_ids({"stat": STAT, "ids": [copy.article_id]}, STAT, state) == [copy.article_id]  # its original lives
     assert cached_ids({"stat": STAT, "ids": [first.article_id]}, [121, 1, 1, 7], state) is None  # file changed
