@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     slack_watch_command: str = "/watch"
     slack_unwatch_command: str = "/unwatch"
     slack_watches_command: str = "/watches"
-    watchlist_threshold: float = Field(default=0.45, ge=-1, le=1)  # cosine a new article needs to match a watch
+    watchlist_threshold: float = Field(default=0.5, ge=-1, le=1)  # cosine a new article needs to match a watch (bench/watch.py)
     watchlist_check_seconds: float = Field(default=15.0, gt=0)  # serve: how often it looks for new articles
     digests: CommaList = []  # scheduled digests: CHANNEL:HH:MM[:topic], local time
     channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
