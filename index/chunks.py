@@ -1,7 +1,8 @@
-"""BM25 keyword search over the chunks (bm25s's English stemming and stop words), and the
-in-memory table of chunk texts and metadata that both searches read their hits from.
+"""The chunk table (`Store.chunks`): every chunk's text and slim metadata in memory, which
+both searches read their hits from, with BM25 keyword search over it (bm25s's English
+stemming and stop words).
 
-The keyword index is derived data, kept in step with the collection's revision (every
+The table is derived data, kept in step with the collection's revision (every
 ingest, re-index, prune, takedown and repair bumps it). A reader at revision r that sees
 r' reads the write log (index/write_log.py) for the articles changed since r and fetches
 only their chunks: BM25 takes deltas (index/bm25_segments.py) with exact corpus
@@ -17,8 +18,8 @@ only a rebuild will do, it reads the last snapshot meanwhile.
 
 Titles count twice: they are indexed with every chunk, and a second, article-level BM25
 over titles alone lets a question that matches a headline lift that article above long
-articles that mention the same words in passing (roundups, live blogs). Measured on the
-eval set: MRR@10 0.818 → 0.872 (bench/tune_retrieval.py).
+articles that mention the same words in passing (roundups, live blogs); it raises MRR@10
+on the eval set (bench/tune_retrieval.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -516,7 +517,7 @@ class ChunkTable:
             if len(rows) != len(bm25) or (cached_revision == revision and len(rows) != self.store.count()):
                 continue
             if rows and "source" not in rows[0]["meta"]:
-                continue  # written before the outlet fields were kept
+                continue  # a cache without the outlet fields: rebuilt, since scopes read them
             return Snapshot.build(cached_revision, collection_id, [r["id"] for r in rows],
                                   [r["text"] for r in rows], [r["meta"] for r in rows], bm25)
         return None

@@ -182,7 +182,7 @@ class _Embedded:
 
     def _reap(self) -> None:
         """Free the vector indexes of replaced clients once the reads that had started on
-        them are long done (left to the cycle collector, each stayed in memory until it ran)."""
+        them are long done: left to the cycle collector, each would stay in memory until it runs."""
         now = time.monotonic()
         while self.retired and now - self.retired[0][0] > RETIRED_CLIENT_SECONDS:
             _, system = self.retired.pop(0)

@@ -70,7 +70,7 @@ def test_recency_prior_prefers_the_newer_of_two_similar_articles(store):
     assert _titles(retrieve(store, question, 2, window=window))[0] == "Budget vote again"
 
 
-def test_keyword_index_follows_new_ingests(store, tmp_path):
+def test_chunk_table_follows_new_ingests(store, tmp_path):
     extra = tmp_path / "extra.txt"
     extra.write_text("Zebra count\n\nCreated: MARCH 3, 2024\n\nRangers counted 412 zebras in the reserve this spring.\n")
     ingest_sources(store.settings, [extra])
