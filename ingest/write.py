@@ -3,7 +3,7 @@
 Chroma is always written before the docstore that describes it (see ingest/run.py for why
 a `kill -9` anywhere is harmless), and after each write the collection's revision is bumped
 with the articles that changed: the keyword index and the in-memory chunk table
-(index/keyword.py) of this and every other process sharing the store then fetch those
+(index/chunks.py) of this and every other process sharing the store then fetch those
 articles' chunks from Chroma before their next question.
 """
 
