@@ -275,8 +275,8 @@ class Store:
     _collection: object = field(default=None, init=False, repr=False)
     _vector_store: object = field(default=None, init=False, repr=False)
     _generation: int = field(default=-1, init=False, repr=False)
-    _chunks: object = field(default=None, init=False, repr=False)
-    _chunks_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _chunks: object = field(default=None, init=False, repr=False, compare=False)
+    _chunks_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def client(self):
