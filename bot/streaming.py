@@ -136,14 +136,30 @@ def stream_answer(
     since: date | None = None,
     until: date | None = None,
 ) -> Iterator[Event]:
-    """Reading, then Sentence events, then Done (see the module docstring)."""
+    """Reading, then Sentence events, then Done (see the module docstring).
+
+    The consumer may pause after Reading (Slack shows the sources while the question
+    waits for the model): the timings leave that wait out, and if the store was written
+    meanwhile (a takedown, say) retrieval runs again and a new Reading follows, so an
+    answer never reads an article removed before its generation began."""
     started = time.perf_counter()
     question = " ".join(question.split())
     k = k or engine.settings.top_k
     window = window_for(question, as_of=as_of, since=since, until=until)
-    hits = engine.store.read(lambda: engine._retrieve(question, k, window))
+
+    def retrieve() -> tuple[int, list[Hit]]:
+        revision = engine.store.revision()
+        return revision, engine.store.read(lambda: engine._retrieve(question, k, window))
+
+    revision, hits = retrieve()
     retrieved = time.perf_counter()
     yield Reading(hits)
+    resumed = time.perf_counter()
+    if engine.store.revision() != revision:
+        log.info("the store changed while the question waited: retrieving again")
+        revision, hits = retrieve()
+        yield Reading(hits)
+    waited = resumed - retrieved
     first: list[float] = []
     result = None
     for event in _checked(engine, question, hits, on_token):
@@ -155,11 +171,11 @@ def stream_answer(
     done = time.perf_counter()
     result.timings = {
         "retrieve_ms": round((retrieved - started) * 1000, 1),
-        "generate_ms": round((done - retrieved) * 1000, 1),
-        "total_ms": round((done - started) * 1000, 1),
+        "generate_ms": round((done - resumed) * 1000, 1),
+        "total_ms": round((done - started - waited) * 1000, 1),
     }
     if first:
-        result.timings["first_sentence_ms"] = round((first[0] - started) * 1000, 1)
+        result.timings["first_sentence_ms"] = round((first[0] - started - waited) * 1000, 1)
     yield Done(result)
 
 

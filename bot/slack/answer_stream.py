@@ -1,14 +1,16 @@
-"""An answer streamed into a Slack thread, sentence by sentence, as the engine checks them.
+"""One answer in Slack, streamed sentence by sentence as the engine checks them, or
+written over a placeholder where there is no stream.
 
 The thread's status line says what is happening (`assistant.threads.setStatus`): searching
 the index, then reading N articles — with their titles and dates as the rotating loading
-messages, so the sources are visible before any text — then the answer streams in with
-`chat.startStream` / `chat.appendStream` (slack-sdk's `ChatStream`, one sentence per call:
-only sentences that passed the citation check ever reach Slack), and `chat.stopStream`
-adds the sources and the 👍/👎 buttons under it. When Slack refuses the stream (e.g.
-`not_allowed`), the same checked text goes the old way: a placeholder, then `chat.update`
-(where no status line can be set at all, bot/slack/runtime.py takes today's path);
-a stream that Slack ended early (`message_not_in_streaming_state`, after ~30 s without an
+messages, so the sources are visible before any text, even while the question waits for
+the model — then the answer streams in with `chat.startStream` / `chat.appendStream`
+(slack-sdk's `ChatStream`, one sentence per call: only sentences that passed the citation
+check ever reach Slack), and `chat.stopStream` adds the sources and the 👍/👎 buttons under
+it. Where no status line can be set (outside Slack's AI apps) or streaming is off, the
+message is a placeholder that the whole checked answer replaces with `chat.update`; when
+Slack refuses the stream (e.g. `not_allowed`), the same checked text goes that way too; a
+stream that Slack ended early (`message_not_in_streaming_state`, after ~30 s without an
 append) is finished with `chat.update` of the streamed message.
 """
 
@@ -47,9 +49,10 @@ def markdown_sentence(sentence: str) -> str:
 
 
 class ThreadAnswer:
-    """One answer in one thread: status updates, then the stream (or the fallback)."""
+    """One answer: status updates, then the stream; or a placeholder, then `chat.update`."""
 
-    def __init__(self, client: WebClient, channel: str, thread_ts: str, user: str | None, team: str | None):
+    def __init__(self, client: WebClient, channel: str, thread_ts: str | None, user: str | None,
+                 team: str | None):
         self.client = client
         self.channel = channel
         self.thread_ts = thread_ts
@@ -58,6 +61,15 @@ class ThreadAnswer:
         self.streamer = None
         self.ts: str | None = None  # the answer message (streamed or placeholder)
         self.stream_broken = False
+        self.has_status = True
+        self.hits: list[Hit] = []
+
+    def placeholder(self, ts: str | None) -> None:
+        """No stream for this answer: `ts` (None: nothing could be posted) takes the whole
+        answer at the end."""
+        self.ts = ts
+        self.stream_broken = True
+        self.has_status = False
 
     # --- the status line -------------------------------------------------------------
 
@@ -74,12 +86,27 @@ class ThreadAnswer:
             log.info("no status line in %s: %s", self.channel, exc)
             return False
 
-    def reading(self, hits: list[Hit]) -> None:
-        """The articles being read, with their dates, as the status's loading messages."""
+    def reading(self, hits: list[Hit], ahead: int = 0) -> None:
+        """The articles being read, with their dates, as the status's loading messages;
+        `ahead`: answers the model writes before this one."""
+        self.hits = hits
+        if not self.has_status:
+            return
         seen = sources_seen(hits)
         n = len(hits)
-        self.status(f"is reading {n} article{'s' if n != 1 else ''}…" if hits else "found no matching articles…",
-                    (seen + ["Writing the answer…"]) if seen else None)
+        text = f"is reading {n} article{'s' if n != 1 else ''}" if hits else "found no matching articles"
+        if ahead:
+            text += f"; {ahead} earlier question{'s' if ahead != 1 else ''} first"
+        self.status(text + "…", (seen + ["Writing the answer…"]) if seen else None)
+
+    def turn(self) -> None:
+        """The model is free for this answer after it waited: the status (or placeholder)
+        stops saying it waits."""
+        if self.has_status:
+            self.reading(self.hits)
+        elif self.ts:
+            n = len(self.hits)
+            self._update(blocks.notice_blocks(f":mag: Reading {n} article{'s' if n != 1 else ''}…"))
 
     # --- the text --------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """`SlackBot`: what the listeners share — the answer engine, the pool, what has been seen,
 the answers given (for feedback) — and the two slow jobs, answering and re-indexing.
 
-Listeners run after Bolt has acked; they post a placeholder at once (so the user sees
-something within a second) and hand the slow part to the pool, which edits the placeholder
-into the answer with `chat.update`.
+Listeners run after Bolt has acked; they say at once that the question is taken (a status
+line, or a placeholder), start its retrieval, and hand the model's part to the pool, which
+streams the answer or writes it over the placeholder (bot/slack/answer_stream.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -70,6 +70,8 @@ class SlackBot:
         self._answers_lock = threading.Lock()
         self._feedback_lock = threading.Lock()
         self._reindexer = ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex")
+        # follow-up rewrites and retrieval on arrival (cheap; the pool bounds the model)
+        self._retriever = ThreadPoolExecutor(max(1, settings.slack_workers), thread_name_prefix="newsbot-retrieve")
         self._reindexing = threading.Lock()
         self._count: tuple[float, int] | None = None
 
@@ -147,34 +149,35 @@ class SlackBot:
         question_shown: str | None = None,
         team: str | None = None,
     ) -> bool:
-        """Post a placeholder now; answer in the pool. `follow_up_before`: the ts of this
-        message in a thread, whose earlier messages give the follow-up its context.
-        False when Slack would not take the placeholder (e.g. the bot is not in the channel).
-        In a thread (and /ask, whose question is posted to start one) the answer is
-        streamed instead (NEWSBOT_SLACK_STREAM, bot/slack/answer_stream.py)."""
+        """Show at once that the question is taken (a status line, or a placeholder), find
+        its sources on arrival — they show while it waits for the model — and answer in the
+        pool. `follow_up_before`: the ts of this message in a thread, whose earlier messages
+        give the follow-up its context. In a thread (and /ask, whose question is posted to
+        start one) the answer is streamed (NEWSBOT_SLACK_STREAM, bot/slack/answer_stream.py).
+        False when Slack would not take the message (e.g. the bot is not in the channel)."""
+        from bot.slack.answer_stream import ThreadAnswer
+
         received = time.monotonic()
         if not question:
             self._post(client, channel, thread_ts, blocks.notice_blocks(
                 "Ask me a question about the news, for example: "
                 "_How much money in waivers have Mexican programs received?_"))
             return True
-        n = self.article_count()
-        searching = f":mag: Searching {n:,} articles…" if n is not None else ":mag: Searching the articles…"
-        if self.settings.slack_stream and (thread_ts or question_shown):
-            streamed = self._ask_streamed(client, channel, question, user, thread_ts, follow_up_before,
-                                          question_shown, team, n, received)
-            return streamed
-        placeholder: dict = {}
-        posted = threading.Event()  # the job needs the placeholder's ts; it is posted after admission
+        stream = self.settings.slack_stream and bool(thread_ts or question_shown)
+        asked_ts = None
+        if stream and thread_ts is None:  # /ask: the question, shown in the channel, starts the thread
+            thread_ts = asked_ts = self._post(client, channel, None,
+                                              blocks.notice_blocks(f"*Q:* {escape(question_shown)}"))
+            if thread_ts is None:
+                return False
+        answer = ThreadAnswer(client, channel, thread_ts, user, team)
+        ready = threading.Event()  # the job starts once the status or placeholder is there
+        prepared: list[Future] = []  # the follow-up rewrite and retrieval, started on arrival
 
         def job() -> None:
-            posted.wait()
-            ts = placeholder.get("ts")
-            if ts is None:
-                return
-            if admission.ahead:
-                self._update(client, channel, ts, blocks.notice_blocks(searching))
-            self._answer_job(client, channel, ts, thread_ts, question, user, follow_up_before, question_shown)
+            ready.wait()
+            if prepared:
+                self._answer(answer, prepared[0], admission.ahead, question, question_shown)
 
         try:
             admission = self.pool.submit(user, job)
@@ -183,78 +186,59 @@ class SlackBot:
                 metrics.observe_unanswered("slack", "declined")
                 self._post(client, channel, thread_ts, blocks.notice_blocks(too_many_waiting(admission.waiting)))
                 return True
-            text = queued_text(admission) if admission.ahead else searching
-            placeholder["ts"] = ts = self._post(client, channel, thread_ts, blocks.notice_blocks(text))
+            shown = self._working(answer, admission, stream, asked_ts)
+            if shown:
+                prepared.append(self._retriever.submit(self._prepare, answer, question, follow_up_before,
+                                                       admission.ahead))
         finally:
-            posted.set()
-        if ts is None:
+            ready.set()
+        if not shown:
             return False
         if thread_ts:
             self.threads.add(f"{channel}:{thread_ts}")
-        log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
+        log.info("%s %.0f ms after the event", "status set" if answer.has_status else "placeholder posted",
+                 (time.monotonic() - received) * 1000)
         return True
 
-    def _ask_streamed(self, client, channel, question, user, thread_ts, follow_up_before, shown, team,
-                      n, received) -> bool:
-        """The streamed answer: the status line at once, the answer streamed by the pool
-        (where no status line can be set, a placeholder says it instead)."""
-        from bot.slack.answer_stream import ThreadAnswer
-
-        asked_ts = None
-        if thread_ts is None:  # /ask: the question, shown in the channel, starts the thread
-            thread_ts = asked_ts = self._post(client, channel, None, blocks.notice_blocks(f"*Q:* {escape(shown)}"))
-            if thread_ts is None:
-                return False
-        answer = ThreadAnswer(client, channel, thread_ts, user, team)
-        searching = f"is searching {n:,} articles…" if n is not None else "is searching the articles…"
-        ready = threading.Event()  # the job starts once the status (or placeholder) is there
-        placeholder: dict = {}  # its "ts" when there is no status line (None: not even that)
-
-        def job() -> None:
-            ready.wait()
-            if placeholder.get("ts"):  # no status line here: today's placeholder + chat.update
-                if admission.ahead:
-                    self._update(client, channel, placeholder["ts"],
-                                 blocks.notice_blocks(":mag: " + searching[3:].capitalize()))
-                self._answer_job(client, channel, placeholder["ts"], None if asked_ts else thread_ts, question,
-                                 user, follow_up_before, shown)
-            elif not placeholder:
-                self._stream_job(answer, question, user, follow_up_before, shown)
-
-        try:
-            admission = self.pool.submit(user, job)
-            if not admission.accepted:
-                metrics.observe_unanswered("slack", "declined")
-                self._post(client, channel, thread_ts, blocks.notice_blocks(too_many_waiting(admission.waiting)))
+    def _working(self, answer, admission: Admission, stream: bool, asked_ts: str | None) -> bool:
+        """Say the question is taken: the status line, or where there is none (or no
+        streaming) a placeholder — /ask's posted question serves as one. False when Slack
+        took neither."""
+        n = self.article_count()
+        searching = f"searching {n:,} articles…" if n is not None else "searching the articles…"
+        if stream:
+            ahead = admission.ahead
+            waiting = f"is answering {ahead} earlier question{'s' if ahead != 1 else ''} first…"
+            if answer.status(waiting if ahead else "is " + searching):
                 return True
-            self.threads.add(f"{channel}:{thread_ts}")
-            waiting = f"is answering {admission.ahead} earlier question(s) first…"
-            if not answer.status(waiting if admission.ahead else searching):
-                placeholder["ts"] = asked_ts or self._post(client, channel, thread_ts, blocks.notice_blocks(
-                    queued_text(admission) if admission.ahead else ":mag: " + searching[3:].capitalize()))
-        finally:
-            ready.set()
-        if placeholder:
-            log.info("placeholder posted %.0f ms after the event", (time.monotonic() - received) * 1000)
-            return placeholder["ts"] is not None
-        log.info("status set %.0f ms after the event", (time.monotonic() - received) * 1000)
-        return True
+        placeholder = queued_text(admission) if admission.ahead else ":mag: " + searching.capitalize()
+        answer.placeholder(asked_ts or self._post(answer.client, answer.channel, answer.thread_ts,
+                                                  blocks.notice_blocks(placeholder)))
+        return answer.ts is not None
 
-    def _stream_job(self, answer, question: str, user: str | None, follow_up_before: str | None,
-                    shown: str | None) -> None:
+    def _prepare(self, answer, question: str, follow_up_before: str | None, ahead: int):
+        """The question made standalone, and its answer's events after the sources (shown
+        now): retrieval is cheap, so it runs on arrival, not after the wait for the model."""
+        standalone = question
+        if follow_up_before and answer.thread_ts:
+            earlier = self.thread_questions(answer.client, answer.channel, answer.thread_ts, follow_up_before)
+            standalone = standalone_question(question, earlier)
+            if standalone != question:
+                log.info("follow-up rewritten: %r → %r", question, standalone)
+        events = iter(self.engine_for(answer.channel).stream(standalone))
+        reading = next(events)
+        answer.reading(reading.hits, ahead)
+        return standalone, events
+
+    def _answer(self, answer, prepared: Future, waited: bool, question: str, shown: str | None) -> None:
+        """The one answer path, streamed or not: the events as they come, an error or a
+        timeout said in the answer's message, then the answer logged and remembered."""
         from bot.streaming import Done, Reading, Sentence
 
-        channel, thread_ts = answer.channel, answer.thread_ts
-        standalone = question
         result = None
         try:
-            if follow_up_before:
-                earlier = self.thread_questions(answer.client, channel, thread_ts, follow_up_before)
-                standalone = standalone_question(question, earlier)
-                if standalone != question:
-                    log.info("follow-up rewritten: %r → %r", question, standalone)
-            for event in self._events_with_timeout(standalone, lambda: answer.fail(blocks.TIMEOUT_TEXT), channel):
-                if isinstance(event, Reading):
+            for event in self._events_with_timeout(prepared, answer, waited):
+                if isinstance(event, Reading):  # the store changed while the question waited
                     answer.reading(event.hits)
                 elif isinstance(event, Sentence):
                     answer.sentence(event.text)
@@ -270,22 +254,26 @@ class SlackBot:
             return
         if result.error:
             log.warning("LLM failed, answered extractively: %s", result.error)
-        question_id = log_answer(self.settings, result, "slack", channel, user)
+        question_id = log_answer(self.settings, result, "slack", answer.channel, answer.user)
         metrics.observe_answer(result, "slack")
         ts = answer.finish(result, question_shown=shown)
         if ts:
-            self._remember(channel, ts, question, standalone, result, question_id)
+            self._remember(answer.channel, ts, question, prepared.result()[0], result, question_id)
 
-    def _events_with_timeout(self, question: str, on_timeout, channel: str | None = None):
-        """The engine's stream events; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the
-        user and `_Timeout` is raised once the computation ends (it cannot be interrupted,
-        so the pool slot stays busy until then and the pool stays bounded)."""
+    def _events_with_timeout(self, prepared: Future, answer, waited: bool):
+        """The rest of the engine's events (after `prepared`, the retrieval); after
+        NEWSBOT_ANSWER_TIMEOUT from now, the answer's message says so and `_Timeout` is
+        raised once the computation ends (it cannot be interrupted, so the pool slot stays
+        busy until then and the pool stays bounded)."""
         events: queue.SimpleQueue = queue.SimpleQueue()
         end = object()
 
         def run() -> None:
             try:
-                for event in self.engine_for(channel).stream(question):
+                rest = prepared.result()[1]
+                if waited:
+                    answer.turn()
+                for event in rest:
                     events.put(event)
             except BaseException as exc:
                 events.put(exc)
@@ -299,7 +287,7 @@ class SlackBot:
                 item = events.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 log.warning("answer timed out after %.0f s", self.settings.answer_timeout)
-                on_timeout()
+                answer.fail(blocks.TIMEOUT_TEXT)
                 worker.join()
                 raise _Timeout() from None
             if item is end:
@@ -307,57 +295,6 @@ class SlackBot:
             if isinstance(item, BaseException):
                 raise item
             yield item
-
-    def _answer_job(self, client, channel, ts, thread_ts, question, user, follow_up_before, shown) -> None:
-        standalone = question
-        try:
-            if thread_ts and follow_up_before:
-                earlier = self.thread_questions(client, channel, thread_ts, follow_up_before)
-                standalone = standalone_question(question, earlier)
-                if standalone != question:
-                    log.info("follow-up rewritten: %r → %r", question, standalone)
-            result = self._answer_with_timeout(
-                standalone, lambda: self._update(client, channel, ts, blocks.notice_blocks(blocks.TIMEOUT_TEXT)), channel
-            )
-        except _Timeout:
-            metrics.observe_unanswered("slack", "timeout")
-            return
-        except Exception:
-            metrics.observe_unanswered("slack", "error")
-            log.exception("answering failed")
-            self._update(client, channel, ts, blocks.notice_blocks(blocks.ERROR_TEXT))
-            return
-        if result.error:
-            log.warning("LLM failed, answered extractively: %s", result.error)
-        question_id = log_answer(self.settings, result, "slack", channel, user)
-        metrics.observe_answer(result, "slack")
-        text, answer_blocks = blocks.answer_blocks(result, question_shown=shown)
-        self._update(client, channel, ts, (text, answer_blocks))
-        self._remember(channel, ts, question, standalone, result, question_id)
-
-    def _answer_with_timeout(self, question: str, on_timeout, channel: str | None = None) -> Answer:
-        """The answer; after NEWSBOT_ANSWER_TIMEOUT, `on_timeout()` tells the user and
-        `_Timeout` is raised once the computation ends — it cannot be interrupted, so this pool
-        slot stays busy until then and the pool stays bounded."""
-        box: dict = {}
-
-        def run() -> None:
-            try:
-                box["result"] = self.engine_for(channel).answer(question)
-            except BaseException as exc:
-                box["error"] = exc
-
-        worker = threading.Thread(target=run, name="newsbot-answer-run", daemon=True)
-        worker.start()
-        worker.join(self.settings.answer_timeout)
-        if worker.is_alive():
-            log.warning("answer timed out after %.0f s", self.settings.answer_timeout)
-            on_timeout()
-            worker.join()
-            raise _Timeout()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
 
     def thread_questions(self, client: WebClient, channel: str, thread_ts: str, before: str) -> list[str]:
         """Earlier questions people asked in the thread, oldest first (bounded history)."""
@@ -502,4 +439,5 @@ class SlackBot:
 
     def shutdown(self) -> None:
         self.pool.shutdown()
+        self._retriever.shutdown(wait=False, cancel_futures=True)
         self._reindexer.shutdown(wait=False, cancel_futures=True)

@@ -97,6 +97,12 @@ class SlowEngine:
         time.sleep(self.seconds)
         return Answer(question, "An answer [1].", False, [citation(1)], "none")
 
+    def stream(self, question: str):
+        from bot.streaming import Done, Reading
+
+        yield Reading([])
+        yield Done(self.answer(question))
+
 
 def slow_bot(settings: Settings, seconds: float) -> SlackBot:
     """A bot whose engine only sleeps: the pool and timeout rules without a store (the
@@ -197,7 +203,7 @@ def test_rejected_app_token_is_one_line():
 
 
 class BrokenEngine(SlowEngine):
-    def answer(self, question: str) -> Answer:
+    def stream(self, question: str):
         from index.store import StoreError
 
         raise StoreError("the store is gone")
