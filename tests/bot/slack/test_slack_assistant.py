@@ -281,6 +281,36 @@ def test_assistant_pane_greets_suggests_titles_and_streams(planted_bot):
     assert "Moon" not in everything_sent(fake)
 
 
+def test_sources_show_while_the_question_waits_for_the_model(tmp_path_factory, seeded, scripted_llm):
+    """One pool slot, two questions at once: the second's sources are visible while the
+    first answer is still being written, and its status stops saying it waits once its turn comes."""
+    bot = start_bot(tmp_path_factory, seeded, NEWSBOT_SLACK_WORKERS="1", NEWSBOT_LLM="openai",
+                    NEWSBOT_LLM_MODEL="scripted", NEWSBOT_LLM_BASE_URL=f"http://127.0.0.1:{scripted_llm.port}/v1")
+    bot.fake.ai_apps = True
+    fake = bot.fake
+    try:
+        mention_in(fake, "CWAIT1", SEED_QUESTION)
+        _, sent = mention_in(fake, "CWAIT2", SEED_QUESTION)
+
+        def statuses():
+            return [c for c in fake.calls_of("assistant.threads.setStatus", channel_id="CWAIT2")
+                    if c.args.get("loading_messages")]
+
+        waiting = fake.wait_for(statuses, 30, "the second question's sources")[0]
+        assert "1 earlier question first" in waiting.args["status"]
+        assert any(m.startswith(SEED_TITLE) for m in waiting.args["loading_messages"])
+        first_done = stopped(fake, "CWAIT1")
+        assert waiting.at < first_done.at, "the sources should show before the model is free"
+        second_done = stopped(fake, "CWAIT2")
+        turn = [c for c in statuses() if first_done.at <= c.at <= second_done.at]
+        assert turn and "earlier" not in turn[0].args["status"], [c.args["status"] for c in statuses()]
+        assert_streamed_sentences(fake, "CWAIT2", fake.stream_text(second_done.args["ts"]).strip())
+        record_timing("second of two questions, one slot (scripted LLM): sources / stop",
+                      waiting.at - sent, second_done.at - sent)
+    finally:
+        stop_bot(bot)
+
+
 # --- the real SmolLM2 ---------------------------------------------------------------------
 
 
