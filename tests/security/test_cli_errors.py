@@ -1,26 +1,20 @@
 """The CLI as a newcomer meets it: every command on an empty data dir, and every command
 with a bad setting, ends in one line per problem and exit 2 — never a traceback.
 
-In-process through typer's CliRunner where the command returns; the real `newsbot`
-process for what only a process shows (rich's pretty tracebacks, `serve`)."""
+In this process (`invoke_newsbot`, typer's CliRunner) where the command returns; the real
+`newsbot` process for what only a process shows (rich's pretty tracebacks, `serve`)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from bot.cli import app
-from index.settings import get_settings
-from tests.conftest import models_dir, newsbot_env, store_env
-
 
 from tests.bot.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.conftest import invoke_newsbot, newsbot_env
 
 NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 BAD = {"NEWSBOT_LLM": "foo", "NEWSBOT_TOP_K": "abc"}
@@ -28,17 +22,6 @@ BAD_LINES = [
     "error: NEWSBOT_TOP_K='abc': should be a valid integer, unable to parse string as an integer (see .env.example)",
     "error: NEWSBOT_LLM='foo': should be 'local', 'none', 'ollama' or 'openai' (see .env.example)",
 ]
-
-
-def _invoke(args: list[str], data_dir: Path, **env: str):
-    """`newsbot ARGS` in this process, with only this test's settings in the environment."""
-    clean = {k: None for k in os.environ if k.startswith(("NEWSBOT_", "SLACK_"))}
-    clean.update(NEWSBOT_DATA_DIR=str(data_dir), NEWSBOT_MODELS_DIR=str(models_dir()), **store_env(data_dir), **env)
-    get_settings.cache_clear()
-    try:
-        return CliRunner().invoke(app, args, env=clean)
-    finally:
-        get_settings.cache_clear()
 
 
 def _lines(text: str) -> list[str]:
@@ -58,7 +41,7 @@ def dataset(tmp_path) -> Path:
 @pytest.mark.parametrize("args", [["ask", "Who won?"], ["ask", "--backend", "none", "--json", "Who won?"],
                                   ["check"], ["check", "--json"]])
 def test_reading_an_empty_index_says_so_in_one_line(tmp_path, args):
-    done = _invoke(args, tmp_path / "data")
+    done = invoke_newsbot(args, tmp_path / "data")
     assert done.exit_code == 2, (done.output, done.exception)
     assert done.stdout == ""
     assert _lines(done.stderr) == [_lines(done.stderr)[0]] and done.stderr.startswith("error: the index (")
@@ -66,16 +49,16 @@ def test_reading_an_empty_index_says_so_in_one_line(tmp_path, args):
 
 
 def test_stats_on_an_empty_index_reports_zero(tmp_path):
-    done = _invoke(["stats", "--json"], tmp_path / "data")
+    done = invoke_newsbot(["stats", "--json"], tmp_path / "data")
     assert done.exit_code == 0, done.output
     facts = json.loads(done.stdout)
     assert facts["articles"] == 0 and facts["chunks"] == 0 and facts["date_range"] is None
-    text = _invoke(["stats"], tmp_path / "data")
+    text = invoke_newsbot(["stats"], tmp_path / "data")
     assert text.exit_code == 0 and "articles        0" in text.stdout
 
 
 def test_eval_with_nothing_to_ingest_is_one_error_line(tmp_path, dataset):
-    done = _invoke(["eval", "--backend", "none", str(dataset)], tmp_path / "data")
+    done = invoke_newsbot(["eval", "--backend", "none", str(dataset)], tmp_path / "data")
     assert done.exit_code == 2, done.output
     errors = [line for line in _lines(done.stderr) if line.startswith("error:")]
     assert errors == [errors[0]] and "Traceback" not in done.output
@@ -103,13 +86,13 @@ def test_serve_on_an_empty_index_says_so_in_one_line(tmp_path):
 ])
 def test_bad_settings_are_one_line_each(tmp_path, dataset, args):
     args = [str(dataset) if a == "DATASET" else a for a in args]
-    done = _invoke(args, tmp_path / "data", **BAD)
+    done = invoke_newsbot(args, tmp_path / "data", **BAD)
     assert done.exit_code == 2, (done.output, done.exception)
     assert done.stdout == "" and _lines(done.stderr) == BAD_LINES
 
 
 def test_a_secret_setting_is_never_echoed(tmp_path):
-    done = _invoke(["stats"], tmp_path / "data", NEWSBOT_TOP_K="https://u:pw123@example.com")
+    done = invoke_newsbot(["stats"], tmp_path / "data", NEWSBOT_TOP_K="https://u:pw123@example.com")
     assert done.exit_code == 2 and "pw123" not in done.output
     assert _lines(done.stderr) == [
         "error: NEWSBOT_TOP_K='https://***@example.com': should be a valid integer, unable to parse string as an "

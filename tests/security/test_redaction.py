@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from index.redact import RedactingFilter, redact, redact_url
-from tests.conftest import SEEDS, SERVER_URL, run_newsbot
+from tests.conftest import SEEDS, SERVER_URL, run_newsbot, spawn_newsbot
 
 SECRET = "s3cr3t-pw"
 DEAD = f"http://newsbot:{SECRET}@127.0.0.1:1"  # loopback port 1: refused at once
@@ -70,8 +70,8 @@ def test_chroma_url_credentials_are_masked(tmp_path, args):
 
 
 def test_slack_api_url_credentials_are_masked(tmp_path):
-    done = run_newsbot(["-v", "serve"], tmp_path, check=False, SLACK_BOT_TOKEN="xoxb-1-2", SLACK_APP_TOKEN="xapp-1-2",
-                       SLACK_API_URL=f"{DEAD}/api/", NEWSBOT_LLM="none")
+    done = spawn_newsbot(["-v", "serve"], tmp_path, check=False, SLACK_BOT_TOKEN="xoxb-1-2", SLACK_APP_TOKEN="xapp-1-2",
+                         SLACK_API_URL=f"{DEAD}/api/", NEWSBOT_LLM="none")
     out = _assert_clean(done, code=2)
     assert "cannot reach Slack at http://***@127.0.0.1:1/api/" in out
 
