@@ -18,7 +18,7 @@ from index.chunks import ChunkTable
 from index.store import open_store
 from ingest.forget import forget
 from ingest.run import ingest_sources
-from tests.conftest import REPO, make_settings, run_newsbot
+from tests.conftest import REPO, make_settings, run_newsbot, spawn_newsbot
 
 EVAL = Path(REPO).parent / "shared" / "eval" / "realtimeqa-dev"
 pytestmark = [
@@ -133,8 +133,8 @@ def test_catch_up_across_processes_and_from_the_disk_cache(tmp_path):
 
     for a in articles[12:]:  # another process writes: four articles added, one taken down
         _write(source, a)
-    run_newsbot(["ingest", str(source)], data)
-    run_newsbot(["forget", articles[0]["url"]], data)
+    spawn_newsbot(["ingest", str(source)], data)
+    spawn_newsbot(["forget", articles[0]["url"]], data)
     (source / articles[0]["file"]).unlink()
     reader.ensure_current()
     assert reader.rebuilds == 1
@@ -144,7 +144,7 @@ def test_catch_up_across_processes_and_from_the_disk_cache(tmp_path):
     # a cold process (`newsbot ask`) loads the cached snapshot and applies the log since
     articles[1]["text"] = articles[1]["text"][:800] + "\n\nCorrection: the vote was postponed."
     _write(source, articles[1])
-    run_newsbot(["ingest", str(source)], data)
+    spawn_newsbot(["ingest", str(source)], data)
     cold = Counting(open_store(settings))
     cold.ensure_current()
     assert cold.rebuilds == 0

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from bot.answer import AnswerEngine
-from tests.conftest import SEEDS, SERVER_URL, ask_json, make_settings, run_newsbot, store_env
+from tests.conftest import SEED_FILE, SEEDS, SERVER_URL, ask_json, make_settings, run_newsbot, spawn_newsbot, store_env
 
 pytestmark = [
     pytest.mark.server,
@@ -22,9 +22,9 @@ pytestmark = [
 def test_writer_and_reader_in_different_processes_and_data_dirs(tmp_path):
     writer_dir, reader_dir = tmp_path / "writer", tmp_path / "reader"
     shared = store_env(writer_dir)  # both processes name the same collection
-    report = json.loads(run_newsbot(["ingest", "--json", str(SEEDS)], writer_dir, **shared).stdout)
+    report = json.loads(spawn_newsbot(["ingest", "--json", str(SEEDS)], writer_dir, **shared).stdout)
     assert report["added"] == 1
-    again = json.loads(run_newsbot(["ingest", "--json", str(SEEDS)], reader_dir, **shared).stdout)
+    again = json.loads(spawn_newsbot(["ingest", "--json", str(SEEDS)], reader_dir, **shared).stdout)
     assert again["unchanged"] == 1 and again["chunks_embedded"] == 0  # the docstore is shared too
     result = ask_json("How much money in waivers have Mexican programs received?", reader_dir,
                       NEWSBOT_LLM="none", **shared)
@@ -34,18 +34,23 @@ def test_writer_and_reader_in_different_processes_and_data_dirs(tmp_path):
 def test_reindex_is_visible_to_a_running_reader_without_restart(tmp_path):
     writer_dir = tmp_path / "writer"
     shared = store_env(writer_dir)
-    run_newsbot(["ingest", str(SEEDS)], writer_dir, **shared)
+    spawn_newsbot(["ingest", str(SEEDS)], writer_dir, **shared)
     engine = AnswerEngine(make_settings(tmp_path / "reader", llm="none", collection=shared["NEWSBOT_COLLECTION"]))
     question = "How many zebras did the rangers count in the reserve?"
     assert engine.answer(question).refused
     article = tmp_path / "zebras.txt"
     article.write_text("Zebra census\n\nCreated: MARCH 3, 2024\n\nRangers counted 412 zebras in the reserve this spring.\n")
-    run_newsbot(["ingest", str(article)], writer_dir, **shared)
+    spawn_newsbot(["ingest", str(article)], writer_dir, **shared)
     result = engine.answer(question)  # same engine, same process: no restart
     assert not result.refused and "412" in result.answer
 
 
-def test_stats_names_the_server_mode(tmp_path):
-    run_newsbot(["ingest", str(SEEDS)], tmp_path)
+def test_stats_names_the_server_mode_and_counts_duplicates(tmp_path):
+    mirror = tmp_path / "mirror"  # the seed again under another name: a duplicate, not an article
+    mirror.mkdir()
+    (mirror / "copy.txt").write_text(SEED_FILE.read_text())
+    report = json.loads(run_newsbot(["ingest", "--json", str(SEEDS), str(mirror)], tmp_path).stdout)
+    assert report["added"] == 1 and report["duplicates"] == 1
     stats = json.loads(run_newsbot(["stats", "--json"], tmp_path).stdout)
-    assert "server" in json.dumps(stats).lower()
+    assert stats["store_mode"] == "server" and stats["store"] == SERVER_URL
+    assert stats["articles"] == 1 and stats["duplicates_recorded"] == 1  # the docstore on the server

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, make_settings, newsbot_env, run_newsbot, store_env
+from tests.conftest import REPO, make_settings, newsbot_env, run_newsbot, spawn_newsbot, store_env
 
 
 from tests.bot.slack.botproc import start_bot, stop_bot
@@ -56,7 +56,7 @@ def question(i: int) -> str:
 def cli_ingest(path: Path, data_dir: Path, **store: str) -> None:
     """`newsbot ingest` in its own process; retried while the bot's watcher holds the lock."""
     for _ in range(30):
-        result = run_newsbot(["ingest", str(path)], data_dir, check=False, **store)
+        result = spawn_newsbot(["ingest", str(path)], data_dir, check=False, **store)
         if result.returncode == 0:
             return
         assert "is writing to" in result.stderr + result.stdout, result.stderr + result.stdout
