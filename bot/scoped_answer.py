@@ -6,9 +6,9 @@ and leaves the question, as long as some indexed article comes from that outlet.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Iterator
+from typing import Iterator, Unpack
 
+from bot.answer import Answer, AnswerEngine, AskOptions
 from bot.scope import Scope, outlet_in_question
 from bot.streaming import Event, stream_answer
 from index.cohesion import add_cohesion
@@ -33,14 +33,11 @@ class ScopedEngine:
             add_cohesion(self.store, hits)
         return hits
 
-    def stream(self, question: str, k: int | None = None, on_token=None, as_of: date | None = None,
-               since: date | None = None, until: date | None = None) -> Iterator[Event]:
+    def stream(self, question: str, **options: Unpack[AskOptions]) -> Iterator[Event]:
         asked, outlet = self.store.read(lambda: outlet_in_question(question, self.store))
         engine = ScopedEngine(self._engine, self.scope.narrowed([outlet])) if outlet else self
-        return stream_answer(engine, asked, k, on_token, as_of, since, until)
+        return stream_answer(engine, asked, **options)
 
-    def answer(self, question: str, k: int | None = None, on_token=None, as_of: date | None = None,
-               since: date | None = None, until: date | None = None):
-        for event in self.stream(question, k, on_token, as_of, since, until):
-            pass
-        return event.answer
+    def answer(self, question: str, **options: Unpack[AskOptions]) -> Answer:
+        """The stream run to its end, as `AnswerEngine.answer` (through this class's stream)."""
+        return AnswerEngine.answer(self, question, **options)
