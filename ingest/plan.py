@@ -73,6 +73,7 @@ def cached_ids(entry: dict | None, stat: list[int] | None, state: ManifestState)
 
 
 def plan(reading: Reading, state: ManifestState, *, prune: bool = False) -> Plan:
+    """What to embed, record, replace and prune (see `Plan`); the counts the report shows."""
     out = Plan()
     owners = Owners(state.articles, state.aliases)
     for origin, ids in reading.cached.items():
@@ -82,9 +83,10 @@ def plan(reading: Reading, state: ManifestState, *, prune: bool = False) -> Plan
     if prune:
         out.prune, out.prune_aliases = _prunable(state, owners.ids(), reading.origins)
     _decide(claimed, state, out)
-    for origin, stat in stats.items():
-        ids = [item.article.article_id for item in reading.articles if item.origin == origin]
-        out.stat_cache[origin] = {"stat": stat, "ids": ids}
+    ids_by_origin: dict[str, list[str]] = {}
+    for item in reading.articles:
+        ids_by_origin.setdefault(item.origin, []).append(item.article.article_id)
+    out.stat_cache = {origin: {"stat": stat, "ids": ids_by_origin.get(origin, [])} for origin, stat in stats.items()}
     return out
 
 
