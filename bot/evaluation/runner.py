@@ -19,6 +19,7 @@ from bot.evaluation.metrics import (
     percentile,
     supports_answer,
 )
+from bot.stop_words import STOP_WORDS
 from index.settings import Settings
 from index.store import StoreError
 
@@ -43,8 +44,7 @@ def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
     # one index per content and embedding backend: a collection never mixes two
     name = f"{dataset_fingerprint(dataset)}-{settings.embed_backend}"
     eval_settings = settings.model_copy(
-        update={"data_dir": Path(settings.data_dir) / "eval" / name, "chroma_url": settings.chroma_url,
-                "collection": f"eval-{name}"}
+        update={"data_dir": Path(settings.data_dir) / "eval" / name, "collection": f"eval-{name}"}
     )
     marker = Path(eval_settings.data_dir) / "ingested.ok"
     if not marker.exists():
@@ -131,11 +131,10 @@ def answer_kind(correct: bool, refused: bool, answer: str, right: str, choices: 
         return "wrong article"
     if any(_names(answer, c) for c in choices if normalise_text(c) != normalise_text(right)):
         return "wrong span"
-    words = set(normalise_text(right).split()) - _STOP
+    words = set(normalise_text(right).split()) - STOP_WORDS
     return "other words" if words & set(normalise_text(answer).split()) else "wrong span"
 
 
-_STOP = set("a an the of in on at to for and or by with from".split())
 KINDS = ("right", "wrong article", "wrong span", "other words", "refused")
 
 
@@ -158,7 +157,7 @@ def run_eval(
     unless `answers` is off, the answer with its citations and its kind of miss."""
     from bot.answer import AnswerEngine
     from bot.time_window import window_for
-    from index.retrieval import keyword_index, retrieve, retrieve_articles
+    from index.retrieval import retrieve, retrieve_articles
     from index.store import open_store
 
     eval_settings = prepare_index(dataset, settings, log)
@@ -173,7 +172,7 @@ def run_eval(
             from bot.llm.cached import CachedLLM
 
             engine.llm = cache = CachedLLM(engine.llm, llm_cache)
-    table = keyword_index(store)
+    table = store.chunks
     rows = []
     for i, q in enumerate(questions, 1):
         as_of = date.fromisoformat(q["asked"]) if q.get("asked") else None
