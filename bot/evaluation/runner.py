@@ -48,10 +48,10 @@ def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
     )
     marker = Path(eval_settings.data_dir) / "ingested.ok"
     if not marker.exists():
-        from ingest.run import ingest_paths
+        from ingest.run import ingest_sources
 
         log(f"ingesting {dataset / 'articles.jsonl'} into {eval_settings.data_dir} (once per content)")
-        report = ingest_paths([dataset / "articles.jsonl"], eval_settings)
+        report = ingest_sources(eval_settings, [dataset / "articles.jsonl"])
         log(report.summary())
         for skipped in report.skipped:
             log(f"  skipped {skipped['path']}: {skipped['reason']}")
