@@ -59,11 +59,6 @@ def ingest_sources(
         )
 
 
-def ingest_paths(paths, settings: Settings, progress: Progress | None = None, prune: bool = False) -> IngestReport:
-    """Backwards-compatible name: ingest the given files, folders or feed URLs."""
-    return ingest_sources(settings, paths, prune=prune, progress=progress)
-
-
 def _ingest_locked(settings, sources, *, prune, progress, use_stat_cache) -> IngestReport:
     """read -> plan -> write."""
     started = time.perf_counter()
