@@ -58,7 +58,7 @@ def test_scoped_channel_digest_cites_only_its_outlets(digest_bot):
 
 
 def test_answers_in_a_scoped_channel_cite_only_its_outlets(digest_bot):
-    from test_slack_bot import ask_by_mention
+    from tests.bot.slack.test_slack_bot import ask_by_mention
 
     _, _, answer = ask_by_mention(digest_bot, "CBBC", "What is happening at the Rotterdam port?")
     urls = linked_urls(answer.args)
