@@ -86,7 +86,7 @@ def mismatch_message(settings: Settings, recorded: str, wanted: str) -> str:
 
 # Records per `get` of a scan: bounded pages keep a scan's memory flat at any collection size.
 SCAN_PAGE = 5000
-# Article ids per `$in` filter: Chroma compiles each id into its SQL, so a few hundred a call.
+# Article ids per `$in` filter: a bounded list keeps each Chroma call (and its query) small.
 ARTICLES_PER_FILTER = 200
 
 
