@@ -1,4 +1,4 @@
-"""The walking skeleton end to end: seed → Chroma → `newsbot ask`, offline, both backends."""
+"""The walking skeleton end to end: seed → Chroma → `newsbot ask` (in-process, network guarded), both backends."""
 
 from __future__ import annotations
 
@@ -108,3 +108,12 @@ def test_local_llm_with_a_q8_kv_cache(seeded_dir, test_model):
     # the 135M test model words it differently with a q8 cache; what it cites is checked
     assert [c["title"][:17] for c in result["citations"]] == ["Rubio Uses Waiver"]
     assert result["citations"][0]["verified"] is True and "[1]" in result["answer"]
+
+
+def test_in_process_runs_are_offline_like_the_subprocesses(tmp_path):
+    """`run_newsbot` runs in this process with the subprocesses' network guard: a public
+    address is refused at connect, and the feed is skipped with that reason."""
+    done = run_newsbot(["ingest", "--json", "http://93.184.216.34/feed.xml"], tmp_path, check=False)
+    assert done.returncode == 1, done.stderr
+    [skipped] = json.loads(done.stdout)["skipped"]
+    assert "network blocked by the test harness" in skipped["reason"]
