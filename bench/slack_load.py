@@ -1,6 +1,7 @@
 """Load on the Slack HTTP endpoint of a running bot, and the bot's peak memory.
 
-    python bench/slack_load.py [--questions 50] [--flood 60] [--llm none|local] [--model NAME] [--stream]
+    python bench/slack_load.py [--questions 50] [--flood 60] [--llm none|local] [--model NAME]
+    python bench/slack_load.py --stream [--questions 4] [--articles 300] [--llm local --model NAME]
 
 Starts a local fake Slack (the test suite's) and a real `newsbot serve --http` on loopback
 over an index of the seeds, sends N signed `app_mention` events at once from N different
@@ -14,15 +15,25 @@ another user asks one. It reports that user's wait — the flooder's answers com
 between their question and their answer, and the seconds from event to answer — and how
 many of the flooder's questions were answered or told to wait (NEWSBOT_MAX_QUEUED_PER_USER).
 
-With `--stream` the fake Slack has the Agents & AI Apps methods, so answers stream: it
-reports event → sources visible (the status line listing the articles being read), → first
-checked sentence (`chat.startStream`), → last sentence (the last append), p50/p95 (no flood).
+With `--stream` it measures what streaming buys instead (no load test, no flood), on an
+index where answers run to several sentences: a slice of `--corpus` (a realtimeqa-style
+directory; default ../shared/eval/realtimeqa-dev: the gold articles of `--questions` of its
+questions without date words, plus other articles up to `--articles`). Each question is
+asked alone (nothing queued), once with the fake Slack's Agents & AI Apps methods on — the
+answer streams — and once with them off — today's placeholder + `chat.update` — one after
+the other, so both runs of a question see the same machine load. It reports, p50/p95:
+event → sources visible (the status line listing the articles being read), → first checked
+sentence (`chat.startStream`), → last sentence (the last append), → streamed answer done
+(`chat.stopStream`), and → answer without streaming; and per question the ratio first
+checked sentence / answer without streaming (the target: ≤ 0.5), whose median survives a
+loaded machine better than the seconds do.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import os
 import shutil
 import subprocess
@@ -39,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from tests.bot.slack.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, FakeSlack, event_callback, mention, sign  # noqa: E402
 
 QUESTION = "How much money in waivers have Mexican programs received?"
+CORPUS = ROOT.parent / "shared" / "eval" / "realtimeqa-dev"
 DEADLINE_S = 900
 WORKING = (":mag:", ":hourglass_flowing_sand:")  # the placeholder's prefixes (searching, queued)
 
@@ -77,21 +89,79 @@ def answers_in(fake: FakeSlack, channel: str) -> list:
             if not str(c.args.get("text", "")).startswith(WORKING)]
 
 
-def stream_timings(fake: FakeSlack, sent: dict[str, float]) -> None:
-    """event → sources visible / first checked sentence / last sentence, p50 and p95."""
-    sources, first, last = [], [], []
-    for channel, at in sent.items():
-        seen = [c for c in fake.calls_of("assistant.threads.setStatus", channel_id=channel)
-                if c.args.get("loading_messages")]
-        appended = fake.calls_of("chat.startStream", channel=channel) + fake.calls_of("chat.appendStream", channel=channel)
-        if seen:
-            sources.append(seen[0].at - at)
-        if appended:
-            first.append(appended[0].at - at)
-            last.append(appended[-1].at - at)
-    for name, values in (("sources visible", sources), ("first checked sentence", first), ("last sentence", last)):
-        if values:
-            print(f"event → {name} p50 {percentile(values, 50):.2f} s p95 {percentile(values, 95):.2f} s ({len(values)} answers)")
+def corpus_slice(corpus: Path, questions: int, articles: int, out: Path) -> list[str]:
+    """Write `out` (JSON lines): the gold articles of `questions` of the corpus's questions
+    without date words (evenly spread: date words would be read relative to today, and the
+    quiz is from 2022), then other articles up to `articles`. The questions asked."""
+    from datetime import date
+
+    from bot.time_window import relative_range
+
+    rows = [json.loads(line) for line in (corpus / "questions.jsonl").open(encoding="utf-8")]
+    undated = [q for q in rows if relative_range(q["question"], date.today()) == (None, None)]
+    step = max(1, len(undated) // max(1, questions))
+    chosen = undated[::step][:questions]
+    gold = {url for q in chosen for url in q["gold_urls"]}
+    kept, others = [], []
+    for line in (corpus / "articles.jsonl").open(encoding="utf-8"):
+        (kept if json.loads(line)["url"] in gold else others).append(line)
+    kept += others[: max(0, articles - len(kept))]
+    out.write_text("".join(kept), encoding="utf-8")
+    return [q["question"] for q in chosen]
+
+
+def finished(fake: FakeSlack, channel: str) -> list:
+    """The calls that ended an answer in `channel`: the stream stopped, the placeholder
+    replaced, or (nothing streamed: a refusal) the answer posted."""
+    posted = [c for c in fake.calls_of("chat.postMessage", channel=channel)
+              if not str(c.args.get("text", "")).startswith(WORKING)]
+    return fake.calls_of("chat.stopStream", channel=channel) + answers_in(fake, channel) + posted
+
+
+def ask_alone(fake: FakeSlack, url: str, channel: str, question: str, streamed: bool) -> float:
+    """Send `question` in `channel` and wait for its answer; the time it was sent."""
+    fake.ai_apps = streamed
+    message = fake.user_message(channel, f"<@{BOT_USER}> {question}", user="USTREAM")
+    sent = time.monotonic()
+    deliver(url, message)
+    end = sent + DEADLINE_S
+    while time.monotonic() < end and not finished(fake, channel):
+        time.sleep(0.1)
+    return sent
+
+
+def streaming_bench(fake: FakeSlack, url: str, questions: list[str]) -> None:
+    """Each question streamed, then not streamed; the timings of both (see the module docstring)."""
+    rows: dict[str, list[float]] = {k: [] for k in ("sources", "first", "last", "done", "plain", "ratio", "sentences")}
+    for i, question in enumerate(questions):
+        streamed, plain = f"CSTREAM{i:03d}", f"CPLAIN{i:03d}"
+        sent = ask_alone(fake, url, streamed, question, True)
+        seen = [c for c in fake.calls_of("assistant.threads.setStatus", channel_id=streamed) if c.args.get("loading_messages")]
+        appended = fake.calls_of("chat.startStream", channel=streamed) + fake.calls_of("chat.appendStream", channel=streamed)
+        stop = fake.calls_of("chat.stopStream", channel=streamed)
+        sent_plain = ask_alone(fake, url, plain, question, False)
+        answered = finished(fake, plain)
+        if not (seen and appended and stop and answered):
+            print(f"question {i}: not answered by both paths within {DEADLINE_S} s (or nothing streamed): {question!r}")
+            continue
+        row = {"sources": seen[0].at - sent, "first": appended[0].at - sent, "last": appended[-1].at - sent,
+               "done": stop[0].at - sent, "plain": answered[0].at - sent_plain, "sentences": len(appended)}
+        row["ratio"] = row["first"] / row["plain"]
+        for key, value in row.items():
+            rows[key].append(value)
+        print(f"question {i}: {row['sentences']} sentence(s); sources {row['sources']:.2f} s, first {row['first']:.1f} s, "
+              f"last {row['last']:.1f} s, streamed done {row['done']:.1f} s; not streamed {row['plain']:.1f} s; "
+              f"first / not streamed {row['ratio']:.2f}", flush=True)
+    if not rows["ratio"]:
+        return
+    names = (("sources", "event → sources visible"), ("first", "event → first checked sentence"),
+             ("last", "event → last sentence"), ("done", "event → streamed answer done"),
+             ("plain", "event → answer, not streamed"))
+    for key, name in names:
+        print(f"{name} p50 {percentile(rows[key], 50):.2f} s p95 {percentile(rows[key], 95):.2f} s")
+    print(f"sentences per answer: median {statistics.median(rows['sentences']):g}")
+    print(f"first checked sentence / answer not streamed, per question: median {statistics.median(rows['ratio']):.2f}, "
+          f"max {max(rows['ratio']):.2f} ({len(rows['ratio'])} questions)")
 
 
 def flood(fake: FakeSlack, url: str, n: int) -> None:
@@ -134,21 +204,30 @@ def main():
     parser.add_argument("--model", default=None)
     parser.add_argument("--embed-backend", default=None, help="torch or onnx (default: the settings' default)")
     parser.add_argument("--kv-cache", default=None, help="f16 or q8_0 (NEWSBOT_LLM_KV_CACHE)")
-    parser.add_argument("--stream", action="store_true", help="streamed answers (chat.startStream) and their timings")
+    parser.add_argument("--stream", action="store_true",
+                        help="streamed vs not streamed answers, one question at a time, on a corpus slice")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="with --stream: a realtimeqa-style directory")
+    parser.add_argument("--articles", type=int, default=300, help="with --stream: articles in the corpus slice")
     args = parser.parse_args()
     newsbot = str(Path(sys.executable).with_name("newsbot"))
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSBOT_", "SLACK_"))}
-    env.update(NEWSBOT_DATA_DIR=str(tmp / "data"), NEWSBOT_LLM=args.llm)
+    # a loaded machine must slow answers down, not turn them into timeouts
+    env.update(NEWSBOT_DATA_DIR=str(tmp / "data"), NEWSBOT_LLM=args.llm, NEWSBOT_ANSWER_TIMEOUT=str(DEADLINE_S))
     if args.model:
         env["NEWSBOT_LLM_MODEL"] = args.model
     if args.embed_backend:
         env["NEWSBOT_EMBED_BACKEND"] = args.embed_backend
     if args.kv_cache:
         env["NEWSBOT_LLM_KV_CACHE"] = args.kv_cache
-    subprocess.run([newsbot, "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True)
+    corpus = ROOT / "seeds"
+    if args.stream:
+        corpus = tmp / "slice.jsonl"
+        questions = corpus_slice(args.corpus, args.questions, args.articles, corpus)
+    started = time.monotonic()
+    subprocess.run([newsbot, "ingest", str(corpus)], env=env, check=True, capture_output=True)
+    print(f"indexed {corpus.name} in {time.monotonic() - started:.0f} s", flush=True)
     fake = FakeSlack().start()
-    fake.ai_apps = args.stream
     port = free_port()
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
     log = open(tmp / "serve.log", "w")
@@ -162,6 +241,12 @@ def main():
                 sys.exit("serve did not start:\n" + (tmp / "serve.log").read_text())
             time.sleep(0.2)
         rss_idle = peak_rss_mb(proc.pid)
+        if args.stream:
+            print(f"questions asked one at a time, streamed then not: {len(questions)} (LLM {args.llm}"
+                  f"{' ' + args.model if args.model else ''}, {args.articles} articles of {args.corpus.name})", flush=True)
+            streaming_bench(fake, url, questions)
+            print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
+            return
         sent: dict[str, float] = {}
         acks: list[float] = []
         statuses: list[int] = []
@@ -206,9 +291,7 @@ def main():
             print(f"event → placeholder p50 {percentile(placeholders, 50) * 1000:.0f} ms p95 {percentile(placeholders, 95) * 1000:.0f} ms")
         print(f"event → answer p50 {percentile(answers, 50):.1f} s p95 {percentile(answers, 95):.1f} s")
         print(f"told they were queued: {queued} (pool NEWSBOT_SLACK_WORKERS=2)")
-        if args.stream:
-            stream_timings(fake, sent)
-        elif args.flood:
+        if args.flood:
             flood(fake, url, args.flood)
         print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
     finally:
