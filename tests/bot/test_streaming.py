@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import pytest
 
@@ -186,6 +187,21 @@ def test_backend_none_streams_the_same_text_as_ask(seeded_dir):
     assert streamed.stdout == shown and shown.startswith(result.answer + "\n")
     assert streamed.stderr.splitlines()[:1 + len(sentences)] == [
         f"reading: {hits[0].title} — {hits[0].published}", *sentences]
+
+
+def test_a_pause_after_the_sources_is_left_out_of_the_timings(seeded_dir):
+    """Slack reads the sources on arrival and waits for the model: the answer's timings
+    (question log, metrics) measure the work, not the wait."""
+    pause = 2.0
+    started = time.perf_counter()
+    events = _engine(seeded_dir).stream(QUESTION)
+    assert isinstance(next(events), Reading)
+    time.sleep(pause)
+    done = list(events)[-1]
+    wall_ms = (time.perf_counter() - started) * 1000
+    timings = done.answer.timings
+    assert timings["total_ms"] <= wall_ms - pause * 1000 + 5, (timings, wall_ms)
+    assert timings["generate_ms"] < timings["total_ms"]
 
 
 # --- the real SmolLM2 -----------------------------------------------------------------
