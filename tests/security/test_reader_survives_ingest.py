@@ -293,7 +293,7 @@ def test_a_reader_that_writes_never_persists_a_stale_index(tmp_path):
             namespace["write"](open_store(settings), start, 1500)
 
     def reader_finds(start: int) -> None:
-        reader.revision()  # what a retrieval does first (index/keyword.py), then it queries
+        reader.revision()  # what a retrieval does first (index/chunks.py), then it queries
         vector = np.random.default_rng(start).random((1, 32))  # the first vector written from `start`
         assert reader.collection.query(query_embeddings=vector.tolist(), n_results=1)["ids"] == [[f"bulk-{start}"]]
 
