@@ -79,14 +79,26 @@ OLD = [("https://www.reuters.com/world/old-story-2025-02-10/", "Reuters", "2025-
         "Timetables are unchanged from last summer and tickets can be bought on board.")]
 
 ALL = PORT + VOLCANO + LIBRARY + [ROUNDUP] + OLD
+# A daily newsletter: short, one chunk each, the same title but for the date on two days
+# (cohesion cannot tell it strings stories together; its recurring title does).
+SERIES = [
+    ("https://www.theweek.example/ten-things-12-march", "The Week", "2025-03-12",
+     "Ten Things You Need to Know Today: 12 March 2025 | The Week",
+     "Rotterdam dockworkers strike over wages and automation. Council backs riverside library plan. "
+     "Chipmakers lift stocks. Snow storm heads for the Rockies."),
+    ("https://www.theweek.example/ten-things-13-march", "The Week", "2025-03-13",
+     "Ten Things You Need to Know Today: 13 March 2025 | The Week",
+     "Volcano erupts near Grindavik in Iceland. Rotterdam strike extended. Basketball team wins fifth "
+     "straight game. Lemon chicken recipe of the week."),
+]
 
 
-def write_corpus(folder: Path) -> Path:
+def write_corpus(folder: Path, records: list[tuple] = ALL) -> Path:
     """The corpus as one JSONL file of records (url, source, published, title, text)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "digest-corpus.jsonl"
     with path.open("w", encoding="utf-8") as out:
-        for url, source, published, title, text in ALL:
+        for url, source, published, title, text in records:
             out.write(json.dumps({"url": url, "source": source, "published": published,
                                   "title": title, "text": text}) + "\n")
     return path

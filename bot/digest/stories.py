@@ -5,8 +5,9 @@ ingest) together with its headline's vector; two articles are the same story whe
 average of the two similarities is high (average-linkage clustering, scipy). The body
 says what happened, the headline names it: each alone merged related-but-different
 events (two storms, two court rulings) or split one event told with other words.
-Daily roundups ("5 things to know") are about many things, so they are never a story
-of their own and never join one (chunk cohesion, index/cohesion.py).
+Daily roundups ("5 things to know") and an outlet's series (a newsletter, a weekly gallery:
+bot/digest/series.py) are about many things, so they are never a story of their own and
+never join one (chunk cohesion, index/cohesion.py; the recurring title).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from bot.digest.series import series_ids
 from bot.support import ROUNDUP_COHESION
 from index.cohesion import cohesion
 from index.embedding import encode
@@ -49,10 +51,11 @@ class Article:
     vector: np.ndarray | None = None
     cohesion: float = 1.0
     chunk_vectors: np.ndarray | None = None  # kept for roundups only (their items name stories)
+    series: bool = False  # a recurring title of its outlet (bot/digest/series.py)
 
     @property
     def roundup(self) -> bool:
-        return self.cohesion < ROUNDUP_COHESION
+        return self.series or self.cohesion < ROUNDUP_COHESION
 
     def as_dict(self) -> dict:
         return {"url": self.url, "title": self.title, "published": self.published, "source_path": self.source_path}
@@ -90,7 +93,7 @@ def outlet_of(meta: dict) -> str:
 
 def window_articles(store: Store, window: Window, allowed: set[str] | None = None) -> list[Article]:
     """Dated articles published inside the window (and in `allowed`, if given), read
-    from the in-memory chunk table."""
+    from the in-memory chunk table; an outlet's series (newsletters, galleries) marked."""
     table = store.chunks
     by_id: dict[str, Article] = {}
     with table.pinned():
@@ -111,8 +114,10 @@ def window_articles(store: Store, window: Window, allowed: set[str] | None = Non
                     outlet=outlet_of(meta), day=day,
                 )
             article.chunk_ids.append(chunk_id)
+    series = series_ids(by_id.values())
     for article in by_id.values():
         article.chunk_ids.sort()
+        article.series = article.article_id in series
     return sorted(by_id.values(), key=lambda a: (a.day, a.article_id))
 
 
