@@ -18,10 +18,12 @@ many of the flooder's questions were answered or told to wait (NEWSBOT_MAX_QUEUE
 With `--stream` it measures what streaming buys instead (no load test, no flood), on an
 index where answers run to several sentences: a slice of `--corpus` (a realtimeqa-style
 directory; default ../shared/eval/realtimeqa-dev: the gold articles of `--questions` of its
-questions without date words, plus other articles up to `--articles`). Each question is
-asked alone (nothing queued), once with the fake Slack's Agents & AI Apps methods on — the
-answer streams — and once with them off — today's placeholder + `chat.update` — one after
-the other, so both runs of a question see the same machine load. It reports, p50/p95:
+questions without date words, plus other articles up to `--articles`), asking each quiz
+question and the assistant pane's suggested question about its gold article's headline.
+Each question is asked alone (nothing queued), once with the fake Slack's Agents & AI Apps
+methods on — the answer streams — and once with them off — today's placeholder +
+`chat.update` — one right after the other (which goes first alternates), so both runs of
+a question see about the same machine load. It reports, p50/p95:
 event → sources visible (the status line listing the articles being read), → first checked
 sentence (`chat.startStream`), → last sentence (the last append), → streamed answer done
 (`chat.stopStream`), and → answer without streaming; and per question the ratio first
@@ -92,9 +94,12 @@ def answers_in(fake: FakeSlack, channel: str) -> list:
 def corpus_slice(corpus: Path, questions: int, articles: int, out: Path) -> list[str]:
     """Write `out` (JSON lines): the gold articles of `questions` of the corpus's questions
     without date words (evenly spread: date words would be read relative to today, and the
-    quiz is from 2022), then other articles up to `articles`. The questions asked."""
+    quiz is from 2022), then other articles up to `articles`. The questions to ask: each
+    quiz question (its answer is mostly one fact, one sentence), then the assistant pane's
+    suggested question about its gold article's headline (a summary: several sentences)."""
     from datetime import date
 
+    from bot.slack.assistant_intro import headline_question
     from bot.time_window import relative_range
 
     rows = [json.loads(line) for line in (corpus / "questions.jsonl").open(encoding="utf-8")]
@@ -102,12 +107,20 @@ def corpus_slice(corpus: Path, questions: int, articles: int, out: Path) -> list
     step = max(1, len(undated) // max(1, questions))
     chosen = undated[::step][:questions]
     gold = {url for q in chosen for url in q["gold_urls"]}
-    kept, others = [], []
+    kept, others, titles = [], [], {}
     for line in (corpus / "articles.jsonl").open(encoding="utf-8"):
-        (kept if json.loads(line)["url"] in gold else others).append(line)
+        record = json.loads(line)
+        (kept if record["url"] in gold else others).append(line)
+        titles[record["url"]] = " ".join((record.get("title") or "").split())
     kept += others[: max(0, articles - len(kept))]
     out.write_text("".join(kept), encoding="utf-8")
-    return [q["question"] for q in chosen]
+    asked = []
+    for q in chosen:
+        asked.append(q["question"])
+        title = next((titles[u] for u in q["gold_urls"] if titles.get(u)), None)
+        if title:
+            asked.append(headline_question(title))
+    return asked
 
 
 def finished(fake: FakeSlack, channel: str) -> list:
@@ -135,11 +148,14 @@ def streaming_bench(fake: FakeSlack, url: str, questions: list[str]) -> None:
     rows: dict[str, list[float]] = {k: [] for k in ("sources", "first", "last", "done", "plain", "ratio", "sentences")}
     for i, question in enumerate(questions):
         streamed, plain = f"CSTREAM{i:03d}", f"CPLAIN{i:03d}"
+        if i % 2:  # which path goes first alternates: a load that changes over time favours neither
+            sent_plain = ask_alone(fake, url, plain, question, False)
         sent = ask_alone(fake, url, streamed, question, True)
+        if not i % 2:
+            sent_plain = ask_alone(fake, url, plain, question, False)
         seen = [c for c in fake.calls_of("assistant.threads.setStatus", channel_id=streamed) if c.args.get("loading_messages")]
         appended = fake.calls_of("chat.startStream", channel=streamed) + fake.calls_of("chat.appendStream", channel=streamed)
         stop = fake.calls_of("chat.stopStream", channel=streamed)
-        sent_plain = ask_alone(fake, url, plain, question, False)
         answered = finished(fake, plain)
         if not (seen and appended and stop and answered):
             print(f"question {i}: not answered by both paths within {DEADLINE_S} s (or nothing streamed): {question!r}")
@@ -149,7 +165,7 @@ def streaming_bench(fake: FakeSlack, url: str, questions: list[str]) -> None:
         row["ratio"] = row["first"] / row["plain"]
         for key, value in row.items():
             rows[key].append(value)
-        print(f"question {i}: {row['sentences']} sentence(s); sources {row['sources']:.2f} s, first {row['first']:.1f} s, "
+        print(f"question {i} ({question[:70]}): {row['sentences']} sentence(s); sources {row['sources']:.2f} s, first {row['first']:.1f} s, "
               f"last {row['last']:.1f} s, streamed done {row['done']:.1f} s; not streamed {row['plain']:.1f} s; "
               f"first / not streamed {row['ratio']:.2f}", flush=True)
     if not rows["ratio"]:
@@ -242,7 +258,7 @@ def main():
             time.sleep(0.2)
         rss_idle = peak_rss_mb(proc.pid)
         if args.stream:
-            print(f"questions asked one at a time, streamed then not: {len(questions)} (LLM {args.llm}"
+            print(f"questions asked one at a time, streamed and not: {len(questions)} (LLM {args.llm}"
                   f"{' ' + args.model if args.model else ''}, {args.articles} articles of {args.corpus.name})", flush=True)
             streaming_bench(fake, url, questions)
             print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")

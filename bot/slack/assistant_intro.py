@@ -20,7 +20,6 @@ from index.cohesion import cohesion
 
 MAX_PROMPTS = 4  # Slack shows up to four suggested prompts
 CANDIDATES = 12  # freshest articles looked at for headline questions
-PAGE = 5000
 
 
 @dataclass
@@ -33,14 +32,10 @@ class Article:
 def articles(store) -> list[Article]:
     """Every article once (title, date), from the chunk metadata."""
     seen: dict[str, Article] = {}
-    total = store.count()
-    for offset in range(0, total, PAGE):
-        got = store.collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-        for meta in got["metadatas"]:
-            meta = meta or {}
-            aid = str(meta.get("article_id"))
-            if aid not in seen:
-                seen[aid] = Article(aid, " ".join(str(meta.get("title") or "").split()), meta.get("published") or None)
+    for _, meta, _ in store.iter_metadata():
+        aid = str(meta.get("article_id"))
+        if aid not in seen:
+            seen[aid] = Article(aid, " ".join(str(meta.get("title") or "").split()), meta.get("published") or None)
     return list(seen.values())
 
 
@@ -86,6 +81,11 @@ def _cohesion_of(store, ids: list[str]) -> dict[str, float]:
     return {aid: cohesion(np.asarray(v, dtype=np.float32)) for aid, v in vectors.items()}
 
 
+def headline_question(title: str) -> str:
+    """The suggested question about one headline: open, so the answer summarises the story."""
+    return f"What do the articles say about “{title}”?"
+
+
 def suggested_prompts(store, items: list[Article], today: date | None = None) -> list[dict[str, str]]:
     """Up to four {title, message} prompts (Slack's `assistant.threads.setSuggestedPrompts`)."""
     today = today or date.today()
@@ -104,7 +104,7 @@ def suggested_prompts(store, items: list[Article], today: date | None = None) ->
             continue
         chosen.append(article.title)
         title = article.title if len(article.title) <= 60 else article.title[:57].rsplit(" ", 1)[0] + "…"
-        prompts.append({"title": title, "message": f"What do the articles say about “{article.title}”?"})
+        prompts.append({"title": title, "message": headline_question(article.title)})
     if not prompts:
         prompts.append({"title": "What's the latest news?", "message": "What's the latest news?"})
     return prompts
