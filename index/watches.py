@@ -18,8 +18,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+from index.store import scan
+
 _ZERO = [0.0]
-_PAGE = 5000
 POST_STATES = ("posting", "retrying", "posted", "dropped")
 
 
@@ -87,13 +88,7 @@ class WatchStore:
         self._records.upsert(ids=[record_id], documents=[json.dumps(body)], metadatas=[meta], embeddings=[_ZERO])
 
     def _all(self, where: dict) -> list[dict]:
-        out, offset = [], 0
-        while True:
-            got = self._records.get(where=where, include=["documents"], limit=_PAGE, offset=offset)
-            out += [json.loads(d) for d in got["documents"]]
-            if len(got["ids"]) < _PAGE:
-                return out
-            offset += _PAGE
+        return [json.loads(r.document) for r in scan(lambda: self._records, where=where, documents=True)]
 
     # --- watches ---------------------------------------------------------------------
 
