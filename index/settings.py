@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     watchlist_threshold: float = Field(default=0.5, ge=-1, le=1)  # cosine a new article needs to match a watch (bench/watch.py)
     watchlist_check_seconds: float = Field(default=15.0, gt=0)  # serve: how often it looks for new articles
     digests: CommaList = []  # scheduled digests: CHANNEL:HH:MM[:topic], local time
+    digest_seconds: float = Field(default=30.0, ge=0)  # the LLM writes stories while the next fits; 0: all
     channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
     admin_users: CommaList = []
     allowed_channels: CommaList = []

@@ -119,3 +119,28 @@ def test_a_roundup_item_counts_as_coverage_of_its_story(corpus_dir):
     stories = find_stories(store, window)
     assert [s.mentions for s in stories] == [1, 0, 0]  # CNN's "5 things" has an item on the port strike only
     assert all(not a.roundup for s in stories for a in s.articles)
+
+
+@pytest.mark.llm
+def test_the_llm_writes_while_the_time_budget_lasts(corpus_dir, test_model):
+    """The real SmolLM2, counted: with no budget it is asked for every story; with a budget
+    grouping alone uses up, for none (the stories are written extractively, still checked)."""
+    from bot.digest.run import run_digest
+    from bot.llm import get_llm
+
+    class Counted:
+        def __init__(self, inner):
+            self.inner, self.calls = inner, 0
+
+        def chat(self, *args, **kwargs):
+            self.calls += 1
+            return self.inner.chat(*args, **kwargs)
+
+    for budget, asked in ((0, 3), (0.001, 0)):
+        settings = make_settings(corpus_dir, llm="local", llm_model="smollm2-135m", llm_threads=1,
+                                 digest_seconds=budget)
+        llm = Counted(get_llm(settings))
+        digest = run_digest(settings, as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7), llm=llm)
+        assert llm.calls == asked and len(digest.stories) == 3
+        assert 0 <= digest.timings["llm_stories"] <= asked
+        assert all(c["verified"] for s in digest.stories for c in s["citations"])
