@@ -17,7 +17,6 @@ import re
 import resource
 import selectors
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -27,10 +26,9 @@ from urllib.parse import urlencode
 import pytest
 
 
-from tests.bot.slack.botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, base_env, free_port, post, start_bot, stop_bot
+from tests.bot.slack.botproc import free_port, ingest_seeds_and_hostile, post, start_bot, stop_bot
 from tests.bot.slack.fake_slack import BOT_USER, event_callback, mention, sign, slash_command
 
-from tests.conftest import store_env
 
 pytestmark = pytest.mark.slack
 
@@ -42,14 +40,7 @@ READ_TIMEOUT = 2  # NEWSBOT_HTTP_READ_TIMEOUT for these bots: half-open connecti
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("http-face-index")
-    (base / "hostile").mkdir()
-    (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
-    data_dir = base / "data"
-    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir), **store_env(data_dir))
-    subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
-                   env=env, cwd=base, check=True, capture_output=True, timeout=300)
-    return data_dir
+    return ingest_seeds_and_hostile(tmp_path_factory.mktemp("http-face-index"))
 
 
 @pytest.fixture(scope="module")

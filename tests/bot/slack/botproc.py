@@ -58,6 +58,17 @@ def _env(data_dir: Path, hostile: Path, fake: FakeSlack, **extra: str) -> dict[s
     return env
 
 
+def ingest_seeds_and_hostile(base: Path) -> Path:
+    """A data dir under `base` with the seeds and HOSTILE_ARTICLE ingested by the real CLI."""
+    (base / "hostile").mkdir()
+    (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
+    data_dir = base / "data"
+    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir), **store_env(data_dir))
+    subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
+                   env=env, cwd=base, check=True, capture_output=True, timeout=300)
+    return data_dir
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

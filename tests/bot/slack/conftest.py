@@ -3,26 +3,17 @@ process per bot configuration (module-scoped: starting one costs a few seconds).
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.bot.slack.botproc import HOSTILE_ARTICLE, NEWSBOT, ROOT, TIMINGS, base_env, start_bot, stop_bot
-from tests.conftest import store_env
+from tests.bot.slack.botproc import TIMINGS, ingest_seeds_and_hostile, start_bot, stop_bot
 
 
 @pytest.fixture(scope="session")
 def seeded(tmp_path_factory) -> Path:
     """A data dir with the seeds and the hostile article ingested (copy it before writing)."""
-    base = tmp_path_factory.mktemp("slack-index")
-    (base / "hostile").mkdir()
-    (base / "hostile" / "harbor.txt").write_text(HOSTILE_ARTICLE)
-    data_dir = base / "data"
-    env = dict(base_env(), NEWSBOT_DATA_DIR=str(data_dir), **store_env(data_dir))
-    subprocess.run([NEWSBOT, "ingest", str(ROOT / "seeds"), str(base / "hostile")],
-                   env=env, cwd=base, check=True, capture_output=True, timeout=300)
-    return data_dir
+    return ingest_seeds_and_hostile(tmp_path_factory.mktemp("slack-index"))
 
 
 @pytest.fixture(scope="module")
