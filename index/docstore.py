@@ -46,7 +46,7 @@ def save_docstore(docstore: KVDocumentStore, settings: Settings) -> None:
     path = docstore_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")  # one writer at a time (the writer lock)
-    data = json.dumps(docstore._kvstore.to_dict())  # what SimpleDocumentStore.persist writes
+    data = json.dumps(docstore.to_dict())  # what SimpleDocumentStore.persist writes
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(data)
