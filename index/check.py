@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from index.docstore import load_docstore, save_docstore
-from index.manifest import ARTICLES, FILES, TOMBSTONES, Manifest
+from index.manifest import ARTICLES, TOMBSTONES, Manifest
 from index.settings import Settings
 from index.store import SCAN_PAGE, open_store
 from index.writer_lock import writer_lock
@@ -113,9 +113,7 @@ def _check(settings: Settings, repair: bool) -> CheckReport:
         for aid in bad:
             manifest.drop_article(aid)
         # files whose articles were dropped must be read again by the next run
-        for origin, entry in manifest.all(FILES).items():
-            if set(entry.get("ids", [])) & set(bad):
-                manifest.delete(FILES, origin)
+        manifest.forget_files_with(*bad)
         save_docstore(docstore, settings)
         store.bump_revision(changed=set(bad) | orphans)
         report.repaired = True
