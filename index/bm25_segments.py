@@ -22,6 +22,7 @@ so readers keep scoring the snapshot they hold while a writer builds the next on
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,11 +37,11 @@ class Segment:
 
     indptr: np.ndarray  # int64, one more than the tokens this segment knows
     rows: np.ndarray  # int32 global row ids
-    tfs: np.ndarray  # float32 term frequencies (small integers: exact; scored in float64)
+    tfs: np.ndarray  # term frequencies as uint16 (a chunk repeats no word 65k times; scored in float64)
 
     @classmethod
     def empty(cls) -> Segment:
-        return cls(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        return cls(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.uint16))
 
     @classmethod
     def from_triples(cls, tokens: np.ndarray, rows: np.ndarray, tfs: np.ndarray, n_tokens: int) -> Segment:
@@ -48,7 +49,7 @@ class Segment:
         tokens, rows, tfs = tokens[order], rows[order], tfs[order]
         indptr = np.zeros(n_tokens + 1, dtype=np.int64)
         np.cumsum(np.bincount(tokens, minlength=n_tokens), out=indptr[1:])
-        return cls(indptr, rows.astype(np.int32), tfs.astype(np.float32))
+        return cls(indptr, rows.astype(np.int32), _tf_array(tfs))
 
     def postings(self, token: int) -> tuple[np.ndarray, np.ndarray]:
         if token + 1 >= len(self.indptr):
@@ -60,9 +61,23 @@ class Segment:
         tokens = np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), np.diff(self.indptr))
         return tokens, self.rows, self.tfs
 
+    def tokens_of(self, rows: np.ndarray) -> np.ndarray:
+        """The token of every posting of the rows marked in `rows` (a bool per global row):
+        each (row, token) pair is posted once, so these are the rows' distinct tokens."""
+        at = np.flatnonzero(rows[self.rows])
+        return np.searchsorted(self.indptr, at, side="right") - 1
+
     @property
     def nbytes(self) -> int:
         return self.indptr.nbytes + self.rows.nbytes + self.tfs.nbytes
+
+
+def _tf_array(tfs: np.ndarray) -> np.ndarray:
+    """Term frequencies in 2 bytes each, since the postings are most of BM25's memory (4
+    only if some count does not fit)."""
+    if len(tfs) and tfs.max() > np.iinfo(np.uint16).max:
+        return tfs.astype(np.uint32)
+    return tfs.astype(np.uint16)
 
 
 def _count(docs: list[list[str]], vocab: dict[str, int], first_row: int):
@@ -105,18 +120,29 @@ class SegmentedBM25:
 
     @classmethod
     def build(cls, docs: list[list[str]], vocab: dict[str, int] | None = None) -> SegmentedBM25:
+        return cls.build_pages([docs], vocab)
+
+    @classmethod
+    def build_pages(cls, pages: Iterable[list[list[str]]], vocab: dict[str, int] | None = None) -> SegmentedBM25:
+        """One main segment of tokenised docs arriving page by page: each page is counted
+        and dropped, so a build never holds every document's words at once."""
         vocab = {} if vocab is None else vocab
-        tokens, rows, tfs, lengths = _count(docs, vocab, 0)
+        counted, first = [(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint16), np.zeros(0))], 0
+        for docs in pages:
+            tokens, rows, tfs, lengths = _count(docs, vocab, first)
+            counted.append((tokens.astype(np.int32), rows.astype(np.int32), _tf_array(tfs), lengths))
+            first += len(docs)
+        tokens, rows, tfs, lengths = (np.concatenate([c[i] for c in counted]) for i in range(4))
         n_tokens = len(vocab)
         return cls(
             vocab=vocab,
             main=Segment.from_triples(tokens, rows, tfs, n_tokens),
             delta=Segment.empty(),
-            n_main=len(docs),
+            n_main=first,
             doc_len=lengths,
-            alive=np.ones(len(docs), dtype=bool),
+            alive=np.ones(first, dtype=bool),
             df=np.bincount(tokens, minlength=n_tokens).astype(np.int64),
-            n_live=len(docs),
+            n_live=first,
             total_len=float(lengths.sum()),
         )
 
@@ -127,11 +153,9 @@ class SegmentedBM25:
     def delta_rows(self) -> int:
         return len(self.alive) - self.n_main
 
-    def changed(self, add: list[list[str]], remove: list[int], removed: list[list[str]]) -> SegmentedBM25:
+    def changed(self, add: list[list[str]], remove: list[int]) -> SegmentedBM25:
         """A new index with rows `remove` tombstoned and `add` appended as rows
-        len(self), len(self)+1, ... (the caller's table appends in the same order).
-        `removed`: the tokens of the rows removed (the caller re-tokenises their texts, so
-        a change costs what changed, not a pass over every posting)."""
+        len(self), len(self)+1, ... (the caller's table appends in the same order)."""
         remove = np.asarray(remove, dtype=np.int64)
         if len(remove):
             assert len(np.unique(remove)) == len(remove) and self.alive[remove].all(), "remove live rows once"
@@ -141,8 +165,7 @@ class SegmentedBM25:
         df = np.zeros(n_tokens, dtype=np.int64)
         df[: len(self.df)] = self.df
         df += np.bincount(tokens, minlength=n_tokens)
-        gone = [self.vocab[word] for words in removed for word in set(words)]
-        df -= np.bincount(np.asarray(gone, dtype=np.int64), minlength=n_tokens)
+        df -= np.bincount(self._tokens_of(remove), minlength=n_tokens)
         alive = np.concatenate([self.alive, np.ones(len(add), dtype=bool)])
         alive[remove] = False
         old = self.delta.triples()
@@ -155,6 +178,18 @@ class SegmentedBM25:
             n_live=self.n_live - len(remove) + len(add),
             total_len=self.total_len - float(self.doc_len[remove].sum()) + float(lengths.sum()),
         )
+
+    def _tokens_of(self, rows: np.ndarray) -> np.ndarray:
+        """The distinct tokens of each of `rows`, read back from the postings (no texts are
+        held to re-tokenise): one pass over the segments that hold any of them."""
+        marked = np.zeros(len(self.alive), dtype=bool)
+        marked[rows] = True
+        parts = [np.zeros(0, dtype=np.int64)]
+        if len(rows) and rows.min() < self.n_main:
+            parts.append(self.main.tokens_of(marked))
+        if len(rows) and rows.max() >= self.n_main:
+            parts.append(self.delta.tokens_of(marked))
+        return np.concatenate(parts)
 
     def needs_compaction(self, fraction: float) -> bool:
         waste = self.delta_rows + int(self.n_main - self.alive[: self.n_main].sum())
@@ -230,6 +265,11 @@ class SegmentedBM25:
         return scores
 
     @property
+    def cache_nbytes(self) -> int:
+        """The main segment's weights cached for recurring question words."""
+        return 8 * self.__dict__.get("_weight_cache", _Weights()).size
+
+    @property
     def nbytes(self) -> int:
         return (self.main.nbytes + self.delta.nbytes + self.doc_len.nbytes + self.alive.nbytes
                 + self.df.nbytes)
@@ -246,7 +286,7 @@ class SegmentedBM25:
         return cls(
             vocab=vocab, main=Segment(np.asarray(arrays["indptr"], dtype=np.int64),
                                       np.asarray(arrays["rows"], dtype=np.int32),
-                                      np.asarray(arrays["tfs"], dtype=np.float32)),
+                                      _tf_array(np.asarray(arrays["tfs"]))),
             delta=Segment.empty(), n_main=len(doc_len), doc_len=doc_len,
             alive=np.ones(len(doc_len), dtype=bool), df=np.asarray(arrays["df"], dtype=np.int64),
             n_live=len(doc_len), total_len=float(doc_len.sum()),

@@ -1,6 +1,8 @@
-"""The chunk table (`Store.chunks`): every chunk's text and slim metadata in memory, which
-both searches read their hits from, with BM25 keyword search over it (bm25s's English
-stemming and stop words).
+"""The chunk table (`Store.chunks`): every chunk's id, slim metadata and day in memory,
+which both searches read their hits from, with BM25 keyword search over it (bm25s's English
+stemming and stop words). Chunk texts stay in Chroma: only the final candidates of a
+question need one (`texts`), and holding them all cost more than the rest of the table
+and BM25 together (bench/catchup.py prints what a process holds).
 
 The table is derived data, kept in step with the collection's revision (every
 ingest, re-index, prune, takedown and repair bumps it). A reader at revision r that sees
@@ -33,12 +35,13 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
 from index.bm25_segments import SegmentedBM25
-from index.store import ARTICLES_PER_FILTER, Record, Store, articles_filter
+from index.store import ARTICLES_PER_FILTER, SCAN_PAGE, Record, Store, articles_filter
 
 from bm25s.stopwords import STOPWORDS_EN  # noqa: E402  (bm25s sets its own logger to DEBUG on import)
 
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 COMPACT_FRACTION = 0.1  # merge the delta segment into the main one past this share of it
 REBUILD_FRACTION = 0.5  # more of the articles changed than this (and over 200): a rebuild is cheaper
+CACHE_FORMAT = 2  # of the disk cache; another format is rebuilt, never misread
 
 
 _SPLIT = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s's default token pattern
@@ -90,7 +94,6 @@ def _chunk_doc(text: str, meta: dict) -> str:
 class KeywordHit:
     chunk_id: str
     score: float
-    text: str
     metadata: dict
 
 
@@ -99,37 +102,36 @@ class Snapshot:
     Row i of the table is row i of the chunk BM25; removed rows stay (tombstoned) until
     compaction, so the live rows are those in `row`."""
 
-    def __init__(self, revision, collection_id, ids, texts, metas, days, articles, row, by_article,
-                 bm25, titles, title_keys, title_texts, title_row):
+    def __init__(self, revision, collection_id, ids, metas, days, articles, row, by_article,
+                 bm25, titles, title_keys, title_row):
         self.revision = revision
         self.collection_id = collection_id
-        self.ids, self.texts, self.metas = ids, texts, metas
+        self.ids, self.metas = ids, metas
         self.days, self.articles = days, articles
         self.row: dict[str, int] = row  # live chunk id -> row
         self.by_article: dict[str, tuple[int, ...]] = by_article  # article id -> live rows
         self.bm25: SegmentedBM25 = bm25
         self.titles: SegmentedBM25 = titles
-        self.title_keys, self.title_texts = title_keys, title_texts
+        self.title_keys = title_keys
         self.title_row: dict[str, int] = title_row  # article id -> live title row
         self.masks: dict[frozenset, np.ndarray] = {}
         self._live: np.ndarray | None = None
 
     @classmethod
-    def build(cls, revision: int, collection_id: str, ids, texts, metas,
-              bm25: SegmentedBM25 | None = None) -> Snapshot:
+    def build(cls, revision: int, collection_id: str, ids, metas, bm25: SegmentedBM25) -> Snapshot:
+        """The snapshot of chunks `ids` with their slim metadata, `bm25` indexing them row
+        for row; the title index is built here (a few thousand titles take milliseconds)."""
         metas = _shared(metas)
-        if bm25 is None:
-            bm25 = SegmentedBM25.build(tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]))
         articles = np.array([str(m.get("article_id")) for m in metas], dtype=object)
         by_article: dict[str, list[int]] = {}
         for i, article in enumerate(articles):
             by_article.setdefault(article, []).append(i)
-        titles = {a: str(metas[rows[0]].get("title") or "") for a, rows in by_article.items()}
+        titles = {a: _title(metas[rows[0]]) for a, rows in by_article.items()}
         return cls(
-            revision, collection_id, ids, texts, metas,
+            revision, collection_id, ids, metas,
             np.array([int(m.get("published_day", -1)) for m in metas], dtype=np.int64), articles,
             {cid: i for i, cid in enumerate(ids)}, {a: tuple(r) for a, r in by_article.items()},
-            bm25, SegmentedBM25.build(tokenize(list(titles.values()))), list(titles), list(titles.values()),
+            bm25, SegmentedBM25.build(tokenize(list(titles.values()))), list(titles),
             {a: i for i, a in enumerate(titles)},
         )
 
@@ -146,10 +148,7 @@ class Snapshot:
         fetched = set(ids)
         gone = sorted({r for a in articles for r in self.by_article.get(a, ())}
                       | {self.row[c] for c in fetched if c in self.row})
-        bm25 = self.bm25.changed(
-            tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]), gone,
-            tokenize([_chunk_doc(self.texts[r], self.metas[r]) for r in gone]),
-        )
+        bm25 = self.bm25.changed(tokenize([_chunk_doc(t, m) for t, m in zip(texts, metas)]), gone)
         first = len(self.ids)
         new_articles = [str(m.get("article_id")) for m in metas]
         row = dict(self.row)
@@ -170,18 +169,15 @@ class Snapshot:
         all_metas = self.metas + list(metas)
         title_gone = [self.title_row[a] for a in sorted(affected) if a in self.title_row]
         title_new = sorted(a for a in affected if a in by_article)
-        title_texts_new = [str(all_metas[by_article[a][0]].get("title") or "") for a in title_new]
-        titles = self.titles.changed(tokenize(title_texts_new), title_gone,
-                                     tokenize([self.title_texts[r] for r in title_gone]))
+        titles = self.titles.changed(tokenize([_title(all_metas[by_article[a][0]]) for a in title_new]), title_gone)
         title_row = {a: r for a, r in self.title_row.items() if a not in affected}
         title_first = len(self.title_keys)
         title_row.update((a, title_first + i) for i, a in enumerate(title_new))
         return Snapshot(
-            revision, self.collection_id, self.ids + list(ids), self.texts + list(texts), all_metas,
+            revision, self.collection_id, self.ids + list(ids), all_metas,
             np.concatenate([self.days, np.array([int(m.get("published_day", -1)) for m in metas], dtype=np.int64)]),
             np.concatenate([self.articles, np.array(new_articles, dtype=object)]),
-            row, by_article, bm25, titles, self.title_keys + title_new, self.title_texts + title_texts_new,
-            title_row,
+            row, by_article, bm25, titles, self.title_keys + title_new, title_row,
         )
 
     def needs_compaction(self) -> bool:
@@ -189,28 +185,29 @@ class Snapshot:
 
     def compacted(self) -> Snapshot:
         """The same state without tombstones: one main segment each, rows renumbered."""
-        bm25, keep = self.bm25.compacted()  # titles: rebuilt (a few thousand index in ms)
+        bm25, keep = self.bm25.compacted()
         return Snapshot.build(self.revision, self.collection_id, [self.ids[k] for k in keep],
-                              [self.texts[k] for k in keep], [self.metas[k] for k in keep], bm25)
+                              [self.metas[k] for k in keep], bm25)
 
     def memory(self) -> dict[str, int]:
-        """Approximate bytes held, by part (texts and metadata as Python objects)."""
+        """Approximate bytes held, by part (metadata and ids as Python objects)."""
         import sys
 
         live = self.live
         return {
-            "chunk_texts": sum(sys.getsizeof(self.texts[r]) for r in live),
             "metadata": sum(sys.getsizeof(m) + sum(sys.getsizeof(v) for v in m.values())
                             for m in {id(self.metas[r]): self.metas[r] for r in live}.values()),  # shared dicts once
             "chunk_ids": sum(sys.getsizeof(self.ids[r]) for r in live) + sys.getsizeof(self.row),
             "bm25": self.bm25.nbytes + self.titles.nbytes,
+            "bm25_weight_cache": self.bm25.cache_nbytes + self.titles.cache_nbytes,
             "vocab": sys.getsizeof(self.bm25.vocab) + sum(sys.getsizeof(w) for w in self.bm25.vocab),
         }
 
 
 class ChunkTable:
-    """One store's chunks in memory (texts, slim metadata, dates) with a BM25 index over
-    chunks and one over titles, kept current by the collection's revision."""
+    """One store's chunks in memory (ids, slim metadata, dates; the texts stay in Chroma)
+    with a BM25 index over chunks and one over titles, kept current by the collection's
+    revision."""
 
     def __init__(self, store: Store):
         self.store = store
@@ -314,7 +311,7 @@ class ChunkTable:
         changed = self.store.write_log().changes(snap.revision, revision)
         if changed is None or len(changed) > max(REBUILD_FRACTION * len(snap.by_article), 200):
             return None
-        ids, texts, metas = _columns(self._fetch_articles(sorted(changed)))
+        ids, texts, metas = _columns(self._records(self._article_filters(sorted(changed))))
         started = time.perf_counter()
         caught = snap.changed(revision, changed, ids, texts, metas)
         if compact and caught.needs_compaction():
@@ -363,12 +360,8 @@ class ChunkTable:
         return set() if snap is None else set(snap.by_article)
 
     def article_text(self, article_id: str) -> str:
-        """The stored chunks of one article in order (overlaps repeated), from the table."""
-        snap = self._ready()
-        if snap is None:
-            return ""
-        rows = sorted((snap.ids[r], snap.texts[r]) for r in snap.by_article.get(article_id, ()))
-        return "\n".join(text for _, text in rows)
+        """The stored chunks of one article in order (overlaps repeated), read from Chroma."""
+        return "\n".join(r.document or "" for r in self._records(self._article_filters([article_id])))
 
     def day_of(self, chunk_id: str) -> int:
         snap = self._current()
@@ -418,23 +411,40 @@ class ChunkTable:
             snap.masks[key] = mask
         return mask
 
-    def chunk(self, chunk_id: str) -> tuple[str, dict] | None:
-        """Text and metadata of a chunk from the in-memory table (no Chroma round trip)."""
+    def metadata(self, chunk_id: str) -> dict | None:
+        """The slim metadata of a live chunk of the snapshot (None: not in it)."""
         snap = self._current()
         row = None if snap is None else snap.row.get(chunk_id)
-        return None if row is None else (snap.texts[row], snap.metas[row])
+        return None if row is None else snap.metas[row]
+
+    def chunk(self, chunk_id: str) -> tuple[str, dict] | None:
+        """Text (read from Chroma) and metadata of a chunk of the snapshot; None when it is
+        not in the snapshot or no longer in Chroma. For many chunks, `texts` reads them at once."""
+        meta = self.metadata(chunk_id)
+        text = None if meta is None else self.texts([chunk_id]).get(chunk_id)
+        return None if text is None else (text, meta)
+
+    def texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        """Chunk id -> text, read from Chroma by id (chunks removed meanwhile are left out)."""
+        found: dict[str, str] = {}
+        chunk_ids = list(dict.fromkeys(chunk_ids))
+        for start in range(0, len(chunk_ids), SCAN_PAGE):
+            page = chunk_ids[start : start + SCAN_PAGE]
+            got = self.store.read(lambda: self.store.collection.get(ids=page, include=["documents"]))
+            found.update((i, t or "") for i, t in zip(got["ids"], got["documents"]))
+        return found
 
     # ---- reading Chroma -------------------------------------------------------------
-    def _records(self, where: dict | None = None) -> list[Record]:
-        """Chunks matching `where` (None: all) with their texts, in the store's order."""
-        return self.store.read(lambda: list(self.store.iter_metadata(where=where, documents=True)))
+    def _records(self, wheres: list[dict]) -> list[Record]:
+        """Chunks matching any of `wheres` with their texts, in chunk id order."""
+        return sorted(self.store.read(lambda: [r for where in wheres
+                                                for r in self.store.iter_metadata(where=where, documents=True)]))
 
-    def _fetch_articles(self, articles: list[str]) -> list[Record]:
-        """The chunks of these articles only, in chunk id order."""
-        rows = []
-        for start in range(0, len(articles), ARTICLES_PER_FILTER):
-            rows += self._records(articles_filter(articles[start : start + ARTICLES_PER_FILTER]))
-        return sorted(rows)
+    @staticmethod
+    def _article_filters(articles: list[str]) -> list[dict]:
+        """The filters for the chunks of these articles, a bounded list of ids each."""
+        return [articles_filter(articles[start : start + ARTICLES_PER_FILTER])
+                for start in range(0, len(articles), ARTICLES_PER_FILTER)]
 
     def rebuild(self) -> None:
         """Build from every chunk at the current revision, ignoring the write log and the
@@ -448,9 +458,25 @@ class ChunkTable:
         return {} if snap is None else snap.memory()
 
     def _build(self, revision: int, collection_id: str) -> Snapshot:
+        """Every chunk, read and tokenised a page at a time (no process ever holds all texts)."""
         started = time.perf_counter()
-        ids, texts, metas = _columns(self._records())
-        snap = Snapshot.build(revision, collection_id, ids, texts, metas)
+
+        def scan() -> tuple[list[str], list[dict], SegmentedBM25]:
+            ids: list[str] = []
+            metas: list[dict] = []
+
+            def pages():
+                records = self.store.iter_metadata(documents=True)
+                while page := list(islice(records, SCAN_PAGE)):
+                    page_ids, texts, page_metas = _columns(page)
+                    ids.extend(page_ids)
+                    metas.extend(page_metas)
+                    yield tokenize([_chunk_doc(t, m) for t, m in zip(texts, page_metas)])
+
+            return ids, metas, SegmentedBM25.build_pages(pages())
+
+        ids, metas, bm25 = self.store.read(scan)
+        snap = Snapshot.build(revision, collection_id, ids, metas, bm25)
         log.info("keyword index: rebuilt %d chunks at revision %s in %.1f s", len(ids), revision,
                  time.perf_counter() - started)
         return snap
@@ -472,10 +498,13 @@ class ChunkTable:
             n_tokens = len(snap.bm25.df)
             words = sorted((i, w) for w, i in list(snap.bm25.vocab.items()) if i < n_tokens)
             (tmp / "vocab.json").write_text(json.dumps([w for _, w in words]), encoding="utf-8")
-            (tmp / "meta.json").write_text(json.dumps({"revision": revision, "collection": snap.collection_id}))
-            with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as out:
-                for cid, text, meta in zip(snap.ids, snap.texts, snap.metas):
-                    out.write(json.dumps({"id": cid, "text": text, "meta": meta}) + "\n")
+            (tmp / "meta.json").write_text(json.dumps({"revision": revision, "collection": snap.collection_id,
+                                                       "format": CACHE_FORMAT}))
+            shared: dict[int, int] = {}  # one entry per article's metadata dict, not per chunk
+            meta_of = [shared.setdefault(id(meta), len(shared)) for meta in snap.metas]
+            metas = list({id(meta): meta for meta in snap.metas}.values())
+            (tmp / "chunks.json").write_text(json.dumps({"ids": snap.ids, "metas": metas, "meta_of": meta_of}),
+                                             encoding="utf-8")
             shutil.rmtree(target, ignore_errors=True)  # a damaged or outdated copy
             tmp.rename(target)
         except OSError as exc:  # another process saved or cleared this revision meanwhile
@@ -505,21 +534,20 @@ class ChunkTable:
                 continue
             try:
                 meta = json.loads((source / "meta.json").read_text())
-                if meta.get("collection") != collection_id or meta.get("revision") != cached_revision:
+                if (meta.get("collection") != collection_id or meta.get("revision") != cached_revision
+                        or meta.get("format") != CACHE_FORMAT):
                     continue
                 vocab = {w: i for i, w in enumerate(json.loads((source / "vocab.json").read_text(encoding="utf-8")))}
                 with np.load(source / "bm25.npz") as arrays:
                     bm25 = SegmentedBM25.from_arrays(dict(arrays), vocab)
-                rows = [json.loads(line) for line in open(source / "chunks.jsonl", encoding="utf-8")]
+                chunks = json.loads((source / "chunks.json").read_text(encoding="utf-8"))
+                ids, metas = chunks["ids"], [chunks["metas"][i] for i in chunks["meta_of"]]
             except Exception as exc:  # a damaged cache is rebuilt, never trusted
                 log.warning("keyword cache %s unreadable (%s); rebuilding", source, exc)
                 continue
-            if len(rows) != len(bm25) or (cached_revision == revision and len(rows) != self.store.count()):
+            if len(ids) != len(bm25) or (cached_revision == revision and len(ids) != self.store.count()):
                 continue
-            if rows and "source" not in rows[0]["meta"]:
-                continue  # a cache without the outlet fields: rebuilt, since scopes read them
-            return Snapshot.build(cached_revision, collection_id, [r["id"] for r in rows],
-                                  [r["text"] for r in rows], [r["meta"] for r in rows], bm25)
+            return Snapshot.build(cached_revision, collection_id, ids, metas, bm25)
         return None
 
     # ---- searching ------------------------------------------------------------------
@@ -561,12 +589,16 @@ class ChunkTable:
             nth = np.partition(scores[found], len(found) - n)[len(found) - n]
             found = found[scores[found] >= nth]
         ranked = sorted(found.tolist(), key=lambda r: (-scores[r], snap.ids[r]))[:n]
-        return [KeywordHit(snap.ids[r], float(scores[r]), snap.texts[r], snap.metas[r]) for r in ranked]
+        return [KeywordHit(snap.ids[r], float(scores[r]), snap.metas[r]) for r in ranked]
 
 
 def _columns(rows: list[Record]) -> tuple[list[str], list[str], list[dict]]:
     """Chunk ids, texts and slim metadata of fetched records."""
     return [r.id for r in rows], [r.document or "" for r in rows], [_slim(r.metadata) for r in rows]
+
+
+def _title(meta: dict) -> str:
+    return str(meta.get("title") or "")
 
 
 def _slim(meta: dict) -> dict:

@@ -60,8 +60,9 @@ def vector_search(
     """Nearest chunks by cosine similarity (Chroma's cosine distance is 1 - similarity),
     inside the date window.
 
-    Chroma returns ids and distances only; texts and metadata come from the in-memory chunk
-    table (fetching them from Chroma cost 4-20 ms a query, ids alone 1 ms). A date window
+    Chroma returns ids and distances only (fetching texts and metadata with them cost 4-20
+    ms a query, ids alone 1 ms): the metadata comes from the in-memory chunk table, and the
+    texts are read for the final hits only (`with_texts`), so hits come back without. A date window
     is applied to over-fetched lists first, because Chroma's metadata-filtered search cost
     ~70 ms on 27k chunks; the filtered query is the fallback when too few survive.
     `sources` (article ids allowed, None: all) is applied the same way."""
@@ -98,9 +99,9 @@ def vector_search(
             pairs = list(query(n, _and(window.where(), sources)))
     hits = []
     for chunk_id, distance in pairs[:n]:
-        row = table.chunk(chunk_id)
-        if row is not None:  # written after the table was read: seen from the next revision on
-            hits.append(Hit.from_chroma(chunk_id, row[0], row[1], 1.0 - distance))
+        meta = table.metadata(chunk_id)
+        if meta is not None:  # written after the table was read: seen from the next revision on
+            hits.append(Hit.from_chroma(chunk_id, "", meta, 1.0 - distance))
     return hits
 
 
@@ -179,22 +180,32 @@ RRF_K = 60
 def keyword_search(
     store: Store, question: str, n: int, window: Window, sources: set[str] | None = None
 ) -> list[tuple[Hit, float]]:
-    """BM25 hits with their BM25 scores (their cosine is filled in later, if needed);
-    `sources` (allowed article ids) masks the BM25 scores, so top-n is all allowed."""
+    """BM25 hits with their BM25 scores, without texts (their cosine and texts are filled in
+    later, for the final hits: `with_texts`); `sources` (allowed article ids) masks the BM25
+    scores, so top-n is all allowed."""
     hits = store.chunks.search(question, n, window.min_day, window.max_day, articles=sources)
-    return [(Hit.from_chroma(h.chunk_id, h.text, h.metadata, 0.0), h.score) for h in hits]
+    return [(Hit.from_chroma(h.chunk_id, "", h.metadata, 0.0), h.score) for h in hits]
 
 
-def _cosines(store: Store, vector: np.ndarray, hits: list[Hit]) -> None:
-    """Fill in the cosine similarity of keyword-only hits (it gates relevance)."""
-    missing = [h for h in hits if h.score == 0.0]
-    if not missing:
-        return
-    got = store.collection.get(ids=[h.chunk_id for h in missing], include=["embeddings"])
-    by_id = dict(zip(got["ids"], got["embeddings"]))
-    for hit in missing:
-        if hit.chunk_id in by_id:
-            hit.score = float(np.dot(np.asarray(by_id[hit.chunk_id]), vector))
+def with_texts(store: Store, vector: np.ndarray, hits: list[Hit], scored: list[Hit]) -> list[Hit]:
+    """`hits` with their texts, and the hits of `scored` found by keyword only with their
+    cosine similarity (it gates relevance): one Chroma read by id for both. A hit whose
+    chunk left Chroma since the question's snapshot is dropped."""
+    missing = [h for h in scored if h.score == 0.0]
+    ids = list(dict.fromkeys([h.chunk_id for h in hits] + [h.chunk_id for h in missing]))
+    if not ids:
+        return hits
+    include = ["documents", "embeddings"] if missing else ["documents"]
+    got = store.read(lambda: store.collection.get(ids=ids, include=include))
+    if missing:
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        for hit in missing:
+            if hit.chunk_id in by_id:
+                hit.score = float(np.dot(np.asarray(by_id[hit.chunk_id]), vector))
+    texts = dict(zip(got["ids"], got["documents"]))
+    for hit in hits:
+        hit.text = texts.get(hit.chunk_id)
+    return [h for h in hits if h.text is not None]
 
 
 def article_ranks(hits: list[Hit]) -> dict[str, int]:
@@ -307,8 +318,8 @@ def retrieve(
         return []
     with store.chunks.pinned():
         vector, ranked, _ = _ranked(store, question, window or Window(), method, sources)
-        _cosines(store, vector, ranked[: k * 4])
-        return group_by_article(cap_per_article(ranked, store.settings.max_chunks_per_article, k))
+        hits = cap_per_article(ranked, store.settings.max_chunks_per_article, k)
+        return group_by_article(with_texts(store, vector, hits, scored=ranked[: k * 4]))
 
 
 def retrieve_articles(
@@ -328,8 +339,7 @@ def retrieve_articles(
         chosen = set(top_articles(ranked, protected, n))
         hits = cap_per_article([h for h in ranked if h.article_id in chosen],
                                store.settings.max_chunks_per_article, len(ranked))
-        _cosines(store, vector, hits)
-        return group_by_article(hits)
+        return group_by_article(with_texts(store, vector, hits, scored=hits))
 
 
 def _ranked(

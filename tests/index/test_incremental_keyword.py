@@ -75,7 +75,7 @@ def _assert_same(reader: ChunkTable, scratch: ChunkTable, questions: list[str]) 
         got = [(h.chunk_id, round(h.score, 9)) for h in reader.search(q, 10)]
         want = [(h.chunk_id, round(h.score, 9)) for h in scratch.search(q, 10)]
         assert got == want, q
-        assert reader.search(q, 10) and [h.text for h in reader.search(q, 10)] == [h.text for h in scratch.search(q, 10)]
+        assert got and [h.metadata for h in reader.search(q, 10)] == [h.metadata for h in scratch.search(q, 10)]
         assert reader.title_scores(q) == pytest.approx(scratch.title_scores(q), rel=0, abs=1e-12), q
 
 
