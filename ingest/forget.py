@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from index.docstore import load_docstore, save_docstore
 from index.manifest import ALIASES, ARTICLES, TOMBSTONES, Manifest
 from index.settings import Settings
-from index.store import StoreError, open_store
+from index.store import StoreError, articles_filter, open_store
 from index.writer_lock import writer_lock
 from ingest.article import make_article_id
 from ingest.readers import is_url
@@ -71,11 +71,13 @@ def forget(settings: Settings, target: str, reason: str | None = None) -> Forget
         article_id, url = resolve(target, manifest)
         entry = manifest.get(ARTICLES, article_id) or manifest.get(ALIASES, article_id) or {}
         store = open_store(settings)
-        got = store.collection.get(where={"document_id": article_id}, include=["metadatas"])
-        title = next((m.get("title") for m in got["metadatas"] if m and m.get("title")), None)
-        if got["ids"]:
-            store.collection.delete(ids=got["ids"])
-        was_indexed = bool(got["ids"]) or bool(entry)
+        chunks, title = 0, None
+        for _, meta, _ in store.iter_metadata(where=articles_filter([article_id])):
+            chunks += 1
+            title = title or (meta or {}).get("title") or None
+        if chunks:
+            store.delete_articles([article_id])
+        was_indexed = bool(chunks) or bool(entry)
         manifest.drop_article(article_id)
         manifest.drop_alias(article_id)
         manifest.forget_files_with(article_id)  # read once more, to say "forgotten" there
@@ -88,7 +90,7 @@ def forget(settings: Settings, target: str, reason: str | None = None) -> Forget
         })
         save_docstore(docstore, settings)
         store.bump_revision(changed=[article_id])
-        return ForgetResult(article_id, url or entry.get("url") or None, title, len(got["ids"]), was_indexed)
+        return ForgetResult(article_id, url or entry.get("url") or None, title, chunks, was_indexed)
 
 
 def undo(settings: Settings, target: str) -> ForgetResult:
