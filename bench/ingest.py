@@ -42,8 +42,10 @@ def main() -> None:
     from index.settings import Settings
     from index.store import open_store
     from ingest.chunking import article_to_document, make_splitter
+    from ingest.discover import discover
     from ingest.readers import ReadContext, read_file
-    from ingest.run import IngestReport, discover, ingest_sources
+    from ingest.report import IngestReport
+    from ingest.run import ingest_sources
 
     data_dir = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
     sources = [args.bbc, args.jsonl]
