@@ -109,7 +109,7 @@ def coverage_gaps(
     questions: list[str], embed=None, similarity: float = GAP_SIMILARITY, vectors: list | None = None,
 ) -> list[Gap]:
     """Refused questions grouped by topic, largest group first. `vectors`: the ones the log
-    stored (None where it has none: those are embedded now)."""
+    stored (None where it has none: those are embedded at report time)."""
     known = vectors or [None] * len(questions)
     pairs = [(q, v) for q, v in zip(questions, known) if q.strip()]
     if not pairs:
