@@ -27,7 +27,7 @@ from index.store import Store
 
 # Articles whose combined (body + headline) cosine is above this (average linkage) are one
 # story. On the eval corpus same-event reports by CNN and USA Today score 0.6-0.85; of 0.5,
-# 0.58 and 0.65, 0.5 gave the best story coverage (bench/digest.py, README "Digests").
+# 0.58 and 0.65, 0.5 gave the best story coverage (bench/digest.py, docs/benchmarks.md "Digests").
 SAME_STORY = 0.5
 # How fast a story's recency weight halves, in days: a week-old story keeps half its weight,
 # so a weekly digest still ranks by coverage (3 days measured worse, no decay too).
