@@ -26,6 +26,7 @@ on the eval set (bench/tune_retrieval.py, docs/benchmarks.md).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -43,17 +44,25 @@ import numpy as np
 from index.bm25_segments import SegmentedBM25
 from index.store import ARTICLES_PER_FILTER, SCAN_PAGE, Record, Store, articles_filter
 
-from bm25s.stopwords import STOPWORDS_EN  # noqa: E402  (bm25s sets its own logger to DEBUG on import)
-
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 COMPACT_FRACTION = 0.1  # merge the delta segment into the main one past this share of it
 REBUILD_FRACTION = 0.5  # more of the articles changed than this (and over 200): a rebuild is cheaper
 CACHE_FORMAT = 2  # of the disk cache; another format is rebuilt, never misread
 
 
+def _bm25s_stopwords() -> frozenset[str]:
+    """bm25s's stopwords="en", read from its stop-word module alone: importing the bm25s
+    package loads scipy, a third of a second of every `newsbot ask` start-up."""
+    package = importlib.util.find_spec("bm25s")
+    spec = importlib.util.spec_from_file_location(
+        "newsbot_bm25s_stopwords", Path(package.submodule_search_locations[0]) / "stopwords.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN)
+
+
 _SPLIT = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s's default token pattern
-_STOP = frozenset(STOPWORDS_EN)  # bm25s's stopwords="en"
+_STOP = _bm25s_stopwords()
 _STEMMER = threading.local()
 
 

@@ -23,7 +23,7 @@ from index import offline  # noqa: F401
 EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 BACKENDS = ("torch", "onnx")
-_lock = threading.Lock()
+_lock = threading.RLock()  # the onnx wrapper loads the encoder under it
 # onnx: texts handed to the encoder per call; it sorts them by length before batching
 ONNX_CALL_SIZE = 2048
 _models: dict[str, object] = {}
@@ -58,13 +58,16 @@ def get_embed_model(backend: str | None = None, batch_size: int = 64):
     return model
 
 
-def _load(backend: str):
-    model = _models.get(backend)
+def _load(key: str):
+    """One model per key per process: "torch", "onnx" (llama-index's wrapper) or
+    "onnx-encoder" (the encoder alone, which the wrapper shares)."""
+    model = _models.get(key)
     if model is None:
         with _lock:
-            model = _models.get(backend)
+            model = _models.get(key)
             if model is None:
-                model = _models[backend] = _load_onnx() if backend == "onnx" else _load_torch()
+                loader = {"torch": _load_torch, "onnx": _load_onnx, "onnx-encoder": _load_onnx_encoder}[key]
+                model = _models[key] = loader()
     return model
 
 
@@ -75,13 +78,18 @@ def _load_torch():
 
 
 def _load_onnx():
-    from index.onnx_embedding import OnnxEmbedding, OnnxEncoder
+    from index.onnx_embedding import OnnxEmbedding
+
+    return OnnxEmbedding(_load("onnx-encoder"), model_name=embedding_id("onnx"))
+
+
+def _load_onnx_encoder():
+    from index.onnx_encoder import OnnxEncoder
     from index.onnx_export import ensure_exported
     from index.settings import get_settings
 
     model_dir = ensure_exported(get_settings().models_dir)
-    encoder = OnnxEncoder(model_dir, max_seq_length=max_seq_length())
-    return OnnxEmbedding(encoder, model_name=embedding_id("onnx"))
+    return OnnxEncoder(model_dir, max_seq_length=max_seq_length())
 
 
 def embedding_id(backend: str | None = None) -> str:
@@ -97,10 +105,11 @@ def embedding_id(backend: str | None = None) -> str:
 
 def sentence_model(backend: str | None = None):
     """The model under the llama-index wrapper, for fast batch encodes: the torch
-    SentenceTransformer, or the `OnnxEncoder`; both have `encode(texts, batch_size=...,
-    normalize_embeddings=True)` returning a numpy array."""
-    model = get_embed_model(backend)
-    return model.encoder if _backend(backend) == "onnx" else model._model
+    SentenceTransformer, or the `OnnxEncoder` (loaded without llama-index); both have
+    `encode(texts, batch_size=..., normalize_embeddings=True)` returning a numpy array."""
+    if _backend(backend) == "onnx":
+        return _load("onnx-encoder")
+    return get_embed_model(backend)._model
 
 
 @lru_cache(maxsize=1)

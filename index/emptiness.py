@@ -26,7 +26,8 @@ def index_is_empty(settings: Settings, docstore_too: bool = False) -> bool:
     """True when nothing was ingested: no embedded store on disk, no collection, or no chunk
     (with `docstore_too`, also no docstore entry: `newsbot check` can repair a store whose
     chunks are gone but whose docstore is not)."""
-    from index.docstore import docstore_path
+    if docstore_too:  # index.docstore loads llama-index (seconds): only when asked
+        from index.docstore import docstore_path
 
     if settings.store_mode == "embedded":
         if settings.chroma_dir.is_dir() and not _collection_is_empty(settings, settings.collection):

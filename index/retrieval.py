@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedding import get_embed_model
+from index.embedding import encode
 from index.schema import day_number
 from index.store import Store
 
@@ -51,7 +51,9 @@ class Hit:
 
 
 def query_vector(store: Store, question: str) -> np.ndarray:
-    return np.asarray(get_embed_model(store.settings.embed_backend).get_query_embedding(question))
+    """The question's vector: the model has no query prompt, so it is embedded like any
+    text (with onnx, without loading llama-index)."""
+    return encode([question], backend=store.settings.embed_backend)[0].astype(np.float64)
 
 
 def vector_search(
