@@ -15,8 +15,7 @@ from bot.watch.post import EVENT_TYPE, Poster
 from bot.watch.run import WatchRunner
 from index.watches import Post, WatchStore
 from tests.bot.slack.botproc import HOSTILE_ARTICLE
-from tests.bot.slack.fake_history import HistoryFakeSlack
-from tests.bot.slack.fake_slack import BOT_TOKEN
+from tests.bot.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.conftest import make_settings, run_newsbot
 from tests.digest_corpus import LIBRARY, OLD, PORT, ROUNDUP, VOLCANO
 
@@ -34,7 +33,7 @@ def write_batch(folder: Path, name: str, rows) -> Path:
 
 @pytest.fixture
 def fake():
-    fake = HistoryFakeSlack().start()
+    fake = FakeSlack().start()
     yield fake
     fake.release()
     fake.stop()

@@ -6,7 +6,14 @@ answers the Web API methods the bot calls (`auth.test`, `chat.postMessage`, `cha
 arrival time. `apps.connections.open` hands out a `ws://` URL on the same server, which
 speaks Socket Mode: `hello` on connect, envelopes pushed by the test, acks recorded by
 `envelope_id`. Threads keep their messages (the test's and the bot's) for
-`conversations.replies`.
+`conversations.replies` and `conversations.history`; message timestamps come from the
+real clock, as Slack's do, and a message posted with `metadata` keeps it (returned only
+with `include_all_metadata`, as Slack documents).
+
+Test-only knobs are plain attributes: `fail_next` (a method's next call fails), `hold`
+(the next `chat.postMessage` is held until `release()`: "delivered", Slack keeps the
+message and the reply never reaches the bot, or "lost", the request never reaches the
+channel), `ai_apps`.
 """
 
 from __future__ import annotations
@@ -76,6 +83,10 @@ class FakeSlack:
         self.streams: dict[str, dict] = {}  # ts → channel, thread_ts, chunks, stopped, blocks
         self.fail_next: dict[str, str] = {}  # method → the error its next call returns
         self.triggers: set[str] = set()  # trigger_ids handed out in payloads (views.open wants one)
+        self.hold: str | None = None  # "delivered" or "lost": what the next chat.postMessage does
+        self.held = threading.Event()  # set once a chat.postMessage is being held
+        self._released = threading.Event()
+        self._last_ts = 0.0
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -112,10 +123,24 @@ class FakeSlack:
     # --- the Web API -----------------------------------------------------------------
 
     def next_ts(self) -> str:
-        return f"{1737700000 + next(self._ts)}.000100"
+        """A message timestamp: the real clock, unique and increasing, as Slack's."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
+
+    def release(self) -> None:
+        """Let a held chat.postMessage (see `hold`) go on."""
+        self._released.set()
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        mode = None
+        if method == "chat.postMessage" and self.hold:
+            mode, self.hold = self.hold, None
+        if mode == "lost":
+            self.held.set()
+            await self._until_released()
+            return web.json_response({"ok": False, "error": "request_timeout"})
         args: dict[str, Any] = dict(request.query)
         raw = await request.read()
         if raw:
@@ -129,7 +154,14 @@ class FakeSlack:
         result = self._answer(method, args, token)
         with self._lock:
             self.calls.append(Call(method, args, at, token, result))
+        if mode == "delivered":
+            self.held.set()
+            await self._until_released()
         return web.json_response(result)
+
+    async def _until_released(self) -> None:
+        while not self._released.is_set():
+            await asyncio.sleep(0.05)
 
     def _answer(self, method: str, args: dict, token: str | None) -> dict:
         if method == "apps.connections.open":
@@ -162,6 +194,9 @@ class FakeSlack:
             ts = self.next_ts()
             message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": args.get("text"),
                        "ts": ts, "thread_ts": args.get("thread_ts")}
+            if args.get("metadata"):
+                meta = args["metadata"]
+                message["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
             self._thread_of(args["channel"], args.get("thread_ts") or ts).messages.append(message)
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
         if method == "chat.update":
@@ -171,12 +206,33 @@ class FakeSlack:
                         m["text"] = args.get("text")
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
         if method == "conversations.replies":
-            messages = self._thread_of(args["channel"], args["ts"]).messages
+            messages = with_metadata_if_asked(self._thread_of(args["channel"], args["ts"]).messages, args)
             limit = int(args.get("limit") or 1000)
             return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         return {"ok": True}
+
+    def _history(self, args: dict) -> dict:
+        """conversations.history: the channel's top-level messages, newest first, strictly
+        between `oldest` and `latest` (bounds included with `inclusive`), `limit` a page
+        (default 100), the next page's `cursor` in response_metadata.next_cursor."""
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or time.time() + 1)
+        inclusive = is_true(args.get("inclusive"))
+        with self._lock:
+            top = [m for (channel, ts), thread in self._threads.items() if channel == args["channel"]
+                   for m in thread.messages if m["ts"] == ts]
+        shown = [m for m in top if oldest < float(m["ts"]) < latest
+                 or inclusive and float(m["ts"]) in (oldest, latest)]
+        shown = with_metadata_if_asked(sorted(shown, key=lambda m: float(m["ts"]), reverse=True), args)
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page, more = shown[start : start + limit], start + limit < len(shown)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     # --- the Agents & AI Apps methods (shapes and errors of docs.slack.dev) -----------
 
@@ -331,6 +387,18 @@ class FakeSlack:
     def summary(self) -> str:
         with self._lock:
             return "; ".join(f"{c.method}({str(c.args.get('text'))[:60]!r})" for c in self.calls[-20:])
+
+
+def is_true(value: Any) -> bool:
+    """A boolean argument as a form post or JSON body carries it."""
+    return str(value).lower() in ("1", "true")
+
+
+def with_metadata_if_asked(messages: list[dict], args: dict) -> list[dict]:
+    """Slack returns a message's metadata only to a call with include_all_metadata."""
+    if is_true(args.get("include_all_metadata")):
+        return [dict(m) for m in messages]
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
 
 # --- payload builders -----------------------------------------------------------------

@@ -17,7 +17,6 @@ import pytest
 
 from tests.bot.slack import botproc
 from tests.bot.slack.botproc import Bot, NEWSBOT, start_bot, stop_bot
-from tests.bot.slack.fake_history import HistoryFakeSlack
 from tests.bot.slack.fake_slack import APP_TOKEN, slash_command
 from tests.bot.test_watch import write_batch
 from tests.conftest import run_newsbot, store_env
@@ -44,9 +43,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def watch_bot(tmp_path_factory, index_dir):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(botproc, "FakeSlack", HistoryFakeSlack)
-        bot = start_bot(tmp_path_factory, index_dir, NEWSBOT_WATCHLIST_CHECK_SECONDS=PASS_SECONDS)
+    bot = start_bot(tmp_path_factory, index_dir, NEWSBOT_WATCHLIST_CHECK_SECONDS=PASS_SECONDS)
     holder = {"bot": bot}
     yield holder
     bot.fake.release()
