@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot.citations import check_citations
+from bot.citations import CitationChecker, check_citations
 from bot.extractive import MIN_SENTENCE_SCORE, rank_sentences
 from bot.llm import LLMError
 from bot.prompt import format_source
+from bot.sentences import attach_markers
 from bot.support import prepare_sources
 from index.retrieval import Hit
 from index.store import Store
@@ -62,15 +63,17 @@ def headline(story: Story) -> str:
     return title if len(title) <= HEADLINE_CHARS else title[: HEADLINE_CHARS - 1].rstrip() + "…"
 
 
-def _extractive_raw(topic: str, sources) -> str:
-    """The two best sentences for the headline, each marked with its own source."""
+def _extractive(topic: str, sources) -> list[str]:
+    """The two best sentences for the headline, each marked with its own source. Each is
+    checked on its own: joined into one text and split again, a sentence ending in a
+    quotation ('... release time." [1]') would merge with the next one."""
     picked: list[tuple[int, str]] = []
     for score, n, sentence in rank_sentences(topic, sources):
         if score < MIN_SENTENCE_SCORE or len(picked) == 2:
             break
         if all(sentence != s for _, s in picked):
             picked.append((n, sentence))
-    return " ".join(f"{sentence} [{n}]" for n, sentence in picked)
+    return [attach_markers(sentence, [n]) for n, sentence in picked]
 
 
 def summarize(store: Store, story: Story, llm=None, max_tokens: int = 120) -> Summary:
@@ -91,7 +94,10 @@ def summarize(store: Store, story: Story, llm=None, max_tokens: int = 120) -> Su
     writer = "llm"
     if checked is None or not checked.used:
         writer = "extractive"
-        checked = check_citations(_extractive_raw(title or hits[0].text[:200], sources), sources)
+        checker = CitationChecker(sources)
+        for sentence in _extractive(title or hits[0].text[:200], sources):
+            checker.add(sentence)
+        checked = checker.result()
     citations = []
     for i, n in enumerate(checked.used, 1):
         hit = sources[n - 1].hit

@@ -83,6 +83,8 @@ def summarise_weeks(rows: list[dict]) -> dict:
         "sentences": sentences,
         "citation_support": round(sum(r["supported"] for r in rows) / max(1, sentences), 3),
         "invalid_markers": sum(r["invalid_markers"] for r in rows),
+        "stories_shown": sum(r["stories"] for r in rows),
+        "llm_stories": sum(r["llm_stories"] or 0 for r in rows),
         "seconds_p50": round(statistics.median(seconds), 1) if seconds else None,
         "seconds_max": round(max(seconds), 1) if seconds else None,
     }
@@ -116,8 +118,9 @@ def run_digest_eval(dataset: Path, settings: Settings, backend: str | None = Non
         started = time.perf_counter()
         digest = run_digest(eval_settings, backend=backend, as_of=as_of, since=as_of - timedelta(days=days),
                             stories=stories, store=store, llm=llm)
-        result = digest.to_dict() | {"llm_stories": digest.timings.get("llm_stories")}
-        rows.append(week_row(asked, week, result, published, time.perf_counter() - started, days))
+        seconds = time.perf_counter() - started
+        rows.append(week_row(asked, week, digest.to_dict() | {"llm_stories": digest.timings["llm_stories"]},
+                             published, seconds, days))
         row = rows[-1]
         log(f"{asked}: {row['covered']}/{row['questions']} covered ({row['reachable']} reachable), "
             f"{row['stories']} stories, {row['seconds']:.1f} s")
@@ -137,7 +140,7 @@ def _line(label: str, part: dict, report: dict) -> str:
     return (f"| {label} | {report['stories']} | {report['backend']} | {part['weeks']} | {part['questions']} | "
             f"{part['story_coverage']:.3f} ({low:.2f}–{high:.2f}) | {part['reachable']:.3f} | "
             f"{part['citation_support']:.3f} ({part['sentences']} sentences) | {part['invalid_markers']} | "
-            f"{part['seconds_p50']} / {part['seconds_max']} |")
+            f"{part['llm_stories']} of {part['stories_shown']} | {part['seconds_p50']} / {part['seconds_max']} |")
 
 
 def digest_markdown(report: dict) -> str:
@@ -146,8 +149,8 @@ def digest_markdown(report: dict) -> str:
         f"(the {report['days']} days before each asked date); 95 % interval of the coverage in brackets.",
         "",
         "| part | stories | backend | weeks | questions | story coverage | reachable (gold in window) | "
-        "citation support | invalid markers | s per digest p50 / max |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "citation support | invalid markers | stories written by the LLM | s per digest p50 / max |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         _line("all", report, report),
     ]
     lines += [_line(part["part"], part, report) for part in report.get("split") or []]

@@ -144,3 +144,26 @@ def test_the_llm_writes_while_the_time_budget_lasts(corpus_dir, test_model):
         assert llm.calls == asked and len(digest.stories) == 3
         assert 0 <= digest.timings["llm_stories"] <= asked
         assert all(c["verified"] for s in digest.stories for c in s["citations"])
+
+
+def test_a_sentence_ending_in_a_quotation_keeps_its_marker(tmp_path):
+    """The extractive sentences are checked one by one: joined and split again, a sentence
+    ending in a quotation merged with the next, and the shown text held a sentence without
+    a marker."""
+    from bot.digest.run import run_digest
+    from bot.sentences import markers_in, split_sentences
+    from ingest.run import ingest_sources
+
+    text = ("Beyonce's album Renaissance leaked before its release, and she thanked fans for waiting "
+            "\"until the proper release time.\" The album Renaissance by Beyonce leaked online two days early. "
+            "Fans shared the songs on social media over the weekend.")
+    records = [("https://news.example/beyonce-renaissance-leak", "News", "2025-03-13",
+                "Beyonce album Renaissance leaks before its release", text)]
+    settings = make_settings(tmp_path / "data", llm="none")
+    ingest_sources(settings, [write_corpus(tmp_path / "src", records)])
+    digest = run_digest(settings, as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7)).to_dict()
+    (story,) = digest["stories"]
+    listed = {c["n"] for c in story["citations"] if c["verified"]}
+    assert 'release time." [' in story["summary"]  # the quotation's sentence keeps its own marker
+    for sentence in split_sentences(story["summary"]):
+        assert markers_in(sentence) and set(markers_in(sentence)) <= listed, story["summary"]
