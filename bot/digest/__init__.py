@@ -34,17 +34,26 @@ class Digest:
         return {"window": self.window, "stories": self.stories}
 
 
+# Each model's latest seconds per story and when it was measured: the next digest plans
+# with it, so a machine too slow for the budget pays for one story, not one per digest.
+# An hour later the model is tried again (the machine may be less busy).
+_PACE: dict[str, tuple[float, float]] = {}
+PACE_MEMORY_SECONDS = 3600.0
+
+
 class WritingPace:
     """The LLM writes the stories, best first, while the next one still fits the digest's
     time budget (`NEWSBOT_DIGEST_SECONDS`); the rest are written extractively, every
-    sentence checked either way. On 2 cores the 1.5B model takes several seconds a story
-    even on an idle machine, so all 15 stories of a weekly digest would take minutes.
-    The first story is the LLM's whenever grouping left half the budget; a call cannot be
-    cut short, so the budget holds when one story's writing fits in it. 0: no budget."""
+    sentence checked either way. On 2 cores the 1.5B model takes from several seconds a
+    story on an idle machine to minutes on a busy one, so all 15 stories of a weekly digest
+    would take minutes. With no recent measurement the first story is the LLM's whenever
+    grouping left half the budget; a call cannot be cut short, so that digest keeps the
+    budget only if one story's writing fits in it. 0: no budget."""
 
-    def __init__(self, budget: float):
-        self.budget = budget
-        self.slowest = 0.0
+    def __init__(self, budget: float, model: str):
+        self.budget, self.model = budget, model
+        seconds, measured = _PACE.get(model, (0.0, -PACE_MEMORY_SECONDS))
+        self.slowest = seconds if time.monotonic() - measured < PACE_MEMORY_SECONDS else 0.0
 
     def fits(self, elapsed: float) -> bool:
         if not self.budget:
@@ -55,6 +64,7 @@ class WritingPace:
 
     def took(self, seconds: float) -> None:
         self.slowest = max(self.slowest, seconds)
+        _PACE[self.model] = (seconds, time.monotonic())
 
 
 def digest_window(as_of: date | None, since: date | None, until: date | None) -> tuple[date, date, date]:
@@ -96,7 +106,7 @@ def build_digest(
     if topic:
         found = store.read(lambda: topic_stories(store, found, topic, window, allowed, settings.min_relevance))
     grouped = time.perf_counter()
-    pace = WritingPace(settings.digest_seconds)
+    pace = WritingPace(settings.digest_seconds, llm.describe() if llm is not None else "none")
     digest = Digest(window={"since": since.isoformat(), "until": until.isoformat(), "as_of": as_of.isoformat(),
                             "topic": topic or None, "sources": list(sources or [])})
     written_by_llm = 0

@@ -124,7 +124,8 @@ def test_a_roundup_item_counts_as_coverage_of_its_story(corpus_dir):
 @pytest.mark.llm
 def test_the_llm_writes_while_the_time_budget_lasts(corpus_dir, test_model):
     """The real SmolLM2, counted: with no budget it is asked for every story; with a budget
-    grouping alone uses up, for none (the stories are written extractively, still checked)."""
+    grouping alone uses up, for none (the stories are written extractively, still checked).
+    A model remembered as slower than the budget is not asked in the next digest."""
     from bot.digest.run import run_digest
     from bot.llm import get_llm
 
@@ -136,6 +137,9 @@ def test_the_llm_writes_while_the_time_budget_lasts(corpus_dir, test_model):
             self.calls += 1
             return self.inner.chat(*args, **kwargs)
 
+        def describe(self):
+            return self.inner.describe()
+
     for budget, asked in ((0, 3), (0.001, 0)):
         settings = make_settings(corpus_dir, llm="local", llm_model="smollm2-135m", llm_threads=1,
                                  digest_seconds=budget)
@@ -144,6 +148,14 @@ def test_the_llm_writes_while_the_time_budget_lasts(corpus_dir, test_model):
         assert llm.calls == asked and len(digest.stories) == 3
         assert 0 <= digest.timings["llm_stories"] <= asked
         assert all(c["verified"] for s in digest.stories for c in s["citations"])
+    from bot.digest import _PACE
+
+    slowest = _PACE[llm.describe()][0]
+    settings = make_settings(corpus_dir, llm="local", llm_model="smollm2-135m", llm_threads=1,
+                             digest_seconds=slowest * 0.9)  # the remembered story alone overruns it
+    llm = Counted(get_llm(settings))
+    digest = run_digest(settings, as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7), llm=llm)
+    assert llm.calls == 0 and digest.timings["llm_stories"] == 0
 
 
 def test_a_sentence_ending_in_a_quotation_keeps_its_marker(tmp_path):
