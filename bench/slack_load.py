@@ -95,8 +95,9 @@ def corpus_slice(corpus: Path, questions: int, articles: int, out: Path) -> list
     """Write `out` (JSON lines): the gold articles of `questions` of the corpus's questions
     without date words (evenly spread: date words would be read relative to today, and the
     quiz is from 2022), then other articles up to `articles`. The questions to ask: each
-    quiz question (its answer is mostly one fact, one sentence), then the assistant pane's
-    suggested question about its gold article's headline (a summary: several sentences)."""
+    quiz question (one fact), then the assistant pane's suggested question about its gold
+    article's headline (it invites a summary, though the prompt's "one to three sentences"
+    still gets one sentence from Qwen 1.5B more often than not)."""
     from datetime import date
 
     from bot.slack.assistant_intro import headline_question
