@@ -102,3 +102,13 @@ def write_corpus(folder: Path, records: list[tuple] = ALL) -> Path:
             out.write(json.dumps({"url": url, "source": source, "published": published,
                                   "title": title, "text": text}) + "\n")
     return path
+
+
+def ingested_corpus(base: Path) -> Path:
+    """The corpus ingested in-process (no CLI start-up) into `base / "data"`; the data dir."""
+    from ingest.run import ingest_sources
+    from tests.conftest import make_settings
+
+    report = ingest_sources(make_settings(base / "data"), [write_corpus(base / "src")])
+    assert report.added == len(ALL) and not report.skipped
+    return base / "data"

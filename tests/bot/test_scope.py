@@ -9,17 +9,12 @@ from datetime import date
 import pytest
 
 from tests.conftest import make_settings, run_newsbot
-from tests.digest_corpus import AS_OF, VOLCANO, write_corpus
+from tests.digest_corpus import AS_OF, VOLCANO, ingested_corpus
 
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory):
-    base = tmp_path_factory.mktemp("scope")
-    from ingest.run import ingest_sources
-
-    report = ingest_sources(make_settings(base / "data"), [write_corpus(base / "src")])  # in-process: no CLI start-up
-    assert report.added == 8 and not report.skipped
-    return base / "data"
+    return ingested_corpus(tmp_path_factory.mktemp("scope"))
 
 
 @pytest.fixture(scope="module")
