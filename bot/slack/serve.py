@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 
-from cachetools import TTLCache
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -96,6 +95,7 @@ def connect_client(settings: Settings, bot_token: str, app_token: str | None = N
 def build_app(client: WebClient, signing_secret: str | None, bot) -> App:
     """The Bolt app with the retry guard and all listeners registered."""
     from bot.slack.listeners import register
+    from bot.slack.pool import SeenSet
 
     bolt_log = logging.getLogger("newsbot.slack.bolt")
     level = bolt_log.level
@@ -122,14 +122,14 @@ def build_app(client: WebClient, signing_secret: str | None, bot) -> App:
             return BoltResponse(status=200, body="")
         return next()
 
-    replays = ReplayGuard()
+    replays = SeenSet(ttl=REPLAY_WINDOW, max_size=100_000)  # signatures seen within the replay window
 
     @app.middleware
     def skip_replays(request, next):
         """A signed request is answered once: slash commands carry no event_id, so a copied
         `/ask` would otherwise be answered again for as long as its signature is valid."""
         signature = (request.headers.get("x-slack-signature") or [None])[0]
-        if signature and not replays.first(signature):
+        if signature and not replays.add(signature):
             log.warning("ignoring a replayed request (its signature was seen in the last %.0f minutes)",
                         REPLAY_WINDOW / 60)
             return BoltResponse(status=200, body="")
@@ -137,22 +137,6 @@ def build_app(client: WebClient, signing_secret: str | None, bot) -> App:
 
     register(app, bot)
     return app
-
-
-class ReplayGuard:
-    """Signatures seen within the replay window (thread-safe; oldest dropped when full)."""
-
-    def __init__(self, window: float = REPLAY_WINDOW, size: int = 100_000):
-        self._seen: TTLCache = TTLCache(maxsize=size, ttl=window)
-        self._lock = threading.Lock()
-
-    def first(self, signature: str) -> bool:
-        """True the first time a signature is seen, False for a replay."""
-        with self._lock:
-            if signature in self._seen:
-                return False
-            self._seen[signature] = True
-            return True
 
 
 def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = "127.0.0.1") -> None:
