@@ -50,12 +50,13 @@ class Summary:
 
 
 def _hit(store: Store, article: Article) -> Hit:
-    table = store.chunks
-    parts = [row[0] for row in (table.chunk(c) for c in article.chunk_ids[:CHUNKS_PER_ARTICLE]) if row]
+    wanted = article.chunk_ids[:CHUNKS_PER_ARTICLE]
+    texts = store.chunks.texts(wanted)  # one read from Chroma; chunks removed meanwhile are left out
+    chunks = [(c, texts[c]) for c in wanted if c in texts]
     return Hit(chunk_id=article.chunk_ids[0], article_id=article.article_id, title=article.title,
                published=article.published, url=article.url, source_path=article.source_path,
-               text="\n\n".join(parts), score=1.0, cohesion=article.cohesion,
-               chunks=[(c, t) for c, t in zip(article.chunk_ids, parts)])
+               text="\n\n".join(t for _, t in chunks), score=1.0, cohesion=article.cohesion,
+               chunks=chunks)
 
 
 def headline(story: Story) -> str:
