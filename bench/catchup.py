@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.query import QUESTIONS, source_chunks, start_server  # noqa: E402
+from bench.query import QUESTIONS, eval_dir_or_exit, source_chunks, start_server  # noqa: E402
 from index.chunks import ChunkTable  # noqa: E402
 from index.retrieval import Window, retrieve  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -147,9 +147,7 @@ def main():
     parser.add_argument("--writes", default="1,10,100")
     parser.add_argument("--mode", default="embedded", choices=["embedded", "server"])
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
-    if eval_dir is None:
-        sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
+    eval_dir = eval_dir_or_exit(args.eval_dir)
     ids, docs, metas, vecs = source_chunks(eval_dir)
     by_article: dict[str, list[int]] = {}
     for i, m in enumerate(metas):

@@ -125,17 +125,29 @@ def start_server(path: Path):
     raise RuntimeError("chroma run did not start")
 
 
-def main():
+def corpus_size_parser() -> argparse.ArgumentParser:
+    """The options of a benchmark over copied-up eval chunks: the source, the sizes, the store modes."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--eval-dir", type=Path, default=None, help="data dir of the ingested eval corpus")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--modes", default="embedded,server")
+    return parser
+
+
+def eval_dir_or_exit(eval_dir: Path | None) -> Path:
+    """`eval_dir`, else the ingested eval corpus for the configured embedder: its vectors must match the queries'."""
+    eval_dir = eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
+    if eval_dir is None:
+        sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
+    return eval_dir
+
+
+def main():
+    parser = corpus_size_parser()
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--filter-outlets", default="", help="comma-separated outlets for scoped runs")
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
-    if eval_dir is None:
-        sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
+    eval_dir = eval_dir_or_exit(args.eval_dir)
     questions = [json.loads(l)["question"] for l in open(QUESTIONS)][: args.queries]
     ids, docs, metas, vecs = source_chunks(eval_dir)
     print(f"source: {len(ids)} real chunks from {eval_dir}")

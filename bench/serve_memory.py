@@ -9,17 +9,17 @@ figure is what the process holds for retrieval, not the model's weights) and its
 is read. The slope (RSS at the larger size minus at the smaller, over the chunks between)
 is the memory per chunk without the fixed part (embedder, libraries).
 
-To measure another checkout (e.g. an older commit in a `git worktree`), copy this file into
-its bench/ and run it there with `PYTHONPATH=<that checkout>`: the store, the helpers and
-`serve` all come from the checkout this file sits in.
+To measure another checkout (e.g. an older commit in a `git worktree`), copy this file and
+bench/query.py into its bench/ and run it there with `PYTHONPATH=<that checkout>` and
+`--eval-dir`: the store, the helpers and `serve` all come from the checkout this file sits
+in (the questions are read from shared/ beside the checkout: link it there).
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.query import QUESTIONS, fill, source_chunks, start_server  # noqa: E402
+from bench.query import QUESTIONS, corpus_size_parser, eval_dir_or_exit, fill, source_chunks, start_server  # noqa: E402
 from bench.slack_load import ask_alone, finished, free_port, peak_rss_mb  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import open_store  # noqa: E402
@@ -70,15 +70,10 @@ def serve_peak(env: dict, log_path: Path, questions: list[str]) -> tuple[float, 
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--eval-dir", type=Path, default=None, help="data dir of the ingested eval corpus")
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--modes", default="embedded,server")
+    parser = corpus_size_parser()
     parser.add_argument("--questions", type=int, default=3)
     args = parser.parse_args()
-    eval_dir = args.eval_dir or next((ROOT / ".newsbot" / "eval").glob(f"*-{Settings().embed_backend}"), None)
-    if eval_dir is None:
-        sys.exit("ingest the eval corpus first: newsbot eval ../shared/eval/realtimeqa-dev --limit 1 --backend none")
+    eval_dir = eval_dir_or_exit(args.eval_dir)
     source = source_chunks(eval_dir)
     questions = [json.loads(line)["question"] for line in open(QUESTIONS)][: args.questions]
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -89,24 +84,21 @@ def main():
     rows = []
     for mode in args.modes.split(","):
         for size in sizes:
-            tmp = Path(tempfile.mkdtemp(prefix="newsbot-mem-"))
-            server = None
-            try:
+            # the server stops (the stack closes) before its directory goes
+            with tempfile.TemporaryDirectory(prefix="newsbot-mem-") as name, contextlib.ExitStack() as stack:
+                tmp = Path(name)
                 env = {**base_env, "NEWSBOT_DATA_DIR": str(tmp / "data")}
                 fields = {"data_dir": tmp / "data", "collection": "bench"}
                 if mode == "server":
                     server, url = start_server(tmp / "server")
+                    stack.callback(server.wait, timeout=30)
+                    stack.callback(server.terminate)
                     fields["chroma_url"] = env["NEWSBOT_CHROMA_URL"] = url
                 fill(open_store(Settings(_env_file=None, **fields)), size, *source)
                 idle, peak, answered = serve_peak(env, tmp / "serve.log", questions)
                 rows.append((mode, size, idle, peak))
                 print(f"{mode:8} {size:>7} chunks: serve RSS after start-up {idle:.0f} MB, peak {peak:.0f} MB "
                       f"({answered}/{len(questions)} answered)", flush=True)
-            finally:
-                if server is not None:
-                    server.terminate()
-                    server.wait(timeout=30)
-                shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n| code | store | chunks | serve RSS after start-up MB | peak RSS MB |\n| --- | --- | --- | --- | --- |")
     for mode, size, idle, peak in rows:
         print(f"| {commit} | {mode} | {size:,} | {idle:.0f} | {peak:.0f} |")
