@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.query import QUESTIONS, eval_dir_or_exit, source_chunks, start_server  # noqa: E402
+from bench.query import QUESTIONS, eval_dir_or_exit, scratch_store, source_chunks  # noqa: E402
 from index.chunks import ChunkTable  # noqa: E402
 from index.retrieval import Window, retrieve  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -83,13 +81,7 @@ def same_rankings(index: ChunkTable, store, questions) -> bool:
 
 
 def run(size, mode, writes, source, by_article, questions, memory):
-    tmp = Path(tempfile.mkdtemp(prefix="newsbot-catchup-"))
-    proc = None
-    try:
-        fields = {"data_dir": tmp / "data", "collection": "bench"}
-        if mode == "server":
-            proc, url = start_server(tmp / "server")
-            fields["chroma_url"] = url
+    with scratch_store(mode, "newsbot-catchup-") as (_, fields):
         store = open_store(Settings(_env_file=None, **fields))
         fill(store, size, *source)
         index = store.chunks
@@ -133,11 +125,6 @@ def run(size, mode, writes, source, by_article, questions, memory):
             print(f"| {mode} | {size:,} | {n} | {full:.1f} s | {catchup * 1000:.0f} ms ({100 * catchup / full:.2f} %) "
                   f"| {after:.0f} ms ({after / p50:.2f}×) | {first:.0f} ms ({first / p50:.2f}×) | {p50:.0f} ms "
                   f"| {'yes' if same else 'NO'} |", flush=True)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():

@@ -15,8 +15,8 @@ the keyword index have the size and shape of a real archive. Prints one table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -37,11 +37,19 @@ from index.store import open_store  # noqa: E402
 QUESTIONS = ROOT.parent / "shared" / "eval" / "realtimeqa-dev" / "questions.jsonl"
 
 
-def source_chunks(eval_dir: Path):
+def source_chunks(eval_dir: Path, page: int = 5000):
+    """Every chunk of the ingested eval corpus, read a page at a time (one `get` of a large
+    collection exceeds SQLite's variable limit)."""
     settings = Settings(_env_file=None, data_dir=eval_dir, collection=f"eval-{eval_dir.name}")
     col = open_store(settings).collection
-    got = col.get(include=["documents", "metadatas", "embeddings"])
-    return got["ids"], got["documents"], got["metadatas"], np.asarray(got["embeddings"], dtype=np.float32)
+    ids, docs, metas, vecs = [], [], [], []
+    for offset in range(0, col.count(), page):
+        got = col.get(include=["documents", "metadatas", "embeddings"], limit=page, offset=offset)
+        ids += got["ids"]
+        docs += got["documents"]
+        metas += got["metadatas"]
+        vecs.append(np.asarray(got["embeddings"], dtype=np.float32))
+    return ids, docs, metas, np.concatenate(vecs)
 
 
 def fill(store, size: int, ids, docs, metas, vecs) -> None:
@@ -125,6 +133,21 @@ def start_server(path: Path):
     raise RuntimeError("chroma run did not start")
 
 
+@contextlib.contextmanager
+def scratch_store(mode: str, prefix: str):
+    """A temporary data dir and the Settings fields of a store in it: embedded, or on a
+    `chroma run` server that stops (the stack closes) before its directory goes."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as name, contextlib.ExitStack() as stack:
+        tmp = Path(name)
+        fields = {"data_dir": tmp / "data", "collection": "bench"}
+        if mode == "server":
+            server, url = start_server(tmp / "server")
+            stack.callback(server.wait, timeout=30)
+            stack.callback(server.terminate)
+            fields["chroma_url"] = url
+        yield tmp, fields
+
+
 def corpus_size_parser() -> argparse.ArgumentParser:
     """The options of a benchmark over copied-up eval chunks: the source, the sizes, the store modes."""
     parser = argparse.ArgumentParser()
@@ -154,13 +177,7 @@ def main():
     rows, filtered = [], []
     for mode in args.modes.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
-            tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
-            proc = None
-            try:
-                fields = {"data_dir": tmp / "data", "collection": "bench"}
-                if mode == "server":
-                    proc, url = start_server(tmp / "server")
-                    fields["chroma_url"] = url
+            with scratch_store(mode, "newsbot-bench-") as (_, fields):
                 store = open_store(Settings(_env_file=None, **fields))
                 t = time.perf_counter()
                 fill(store, size, ids, docs, metas, vecs)
@@ -173,11 +190,6 @@ def main():
                     print(f"{mode:8} {size:>7} chunks, only {outlet} ({share:.0%} of articles): "
                           f"p50 {s50:.1f} ms p95 {s95:.1f} ms | ratio to unscoped p50 {s50 / p50:.2f}x")
                 print(f"{mode:8} {size:>7} chunks: project p50 {p50:.1f} ms p95 {p95:.1f} ms | floor p50 {f50:.1f} ms p95 {f95:.1f} ms | ratio p50 {p50 / f50:.2f}x")
-            finally:
-                if proc:
-                    proc.terminate()
-                    proc.wait()
-                shutil.rmtree(tmp, ignore_errors=True)
     print()
     print("| store | chunks | retrieval p50 ms | p95 ms | floor p50 ms | floor p95 ms | p50 ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

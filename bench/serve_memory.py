@@ -17,19 +17,17 @@ in (the questions are read from shared/ beside the checkout: link it there).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.query import QUESTIONS, corpus_size_parser, eval_dir_or_exit, fill, source_chunks, start_server  # noqa: E402
+from bench.query import QUESTIONS, corpus_size_parser, eval_dir_or_exit, fill, scratch_store, source_chunks  # noqa: E402
 from bench.slack_load import ask_alone, finished, free_port, peak_rss_mb  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.store import open_store  # noqa: E402
@@ -84,16 +82,10 @@ def main():
     rows = []
     for mode in args.modes.split(","):
         for size in sizes:
-            # the server stops (the stack closes) before its directory goes
-            with tempfile.TemporaryDirectory(prefix="newsbot-mem-") as name, contextlib.ExitStack() as stack:
-                tmp = Path(name)
+            with scratch_store(mode, "newsbot-mem-") as (tmp, fields):
                 env = {**base_env, "NEWSBOT_DATA_DIR": str(tmp / "data")}
-                fields = {"data_dir": tmp / "data", "collection": "bench"}
-                if mode == "server":
-                    server, url = start_server(tmp / "server")
-                    stack.callback(server.wait, timeout=30)
-                    stack.callback(server.terminate)
-                    fields["chroma_url"] = env["NEWSBOT_CHROMA_URL"] = url
+                if "chroma_url" in fields:
+                    env["NEWSBOT_CHROMA_URL"] = fields["chroma_url"]
                 fill(open_store(Settings(_env_file=None, **fields)), size, *source)
                 idle, peak, answered = serve_peak(env, tmp / "serve.log", questions)
                 rows.append((mode, size, idle, peak))
