@@ -92,6 +92,21 @@ def _load_onnx_encoder():
     return OnnxEncoder(model_dir, max_seq_length=max_seq_length())
 
 
+def load_in_background(backend: str | None = None) -> None:
+    """Start loading the sentence model on a daemon thread. Creating the ONNX session is
+    mostly native code that runs beside the main thread's imports (chromadb's, ~0.5 s)
+    instead of after them: ~0.15 s of a cold `newsbot ask`. A failure is left for the
+    first real use to raise, with its message, on the main thread."""
+
+    def load() -> None:
+        try:
+            sentence_model(backend)
+        except Exception:  # noqa: BLE001 - raised again by the first encode
+            pass
+
+    threading.Thread(target=load, name="embedder-load", daemon=True).start()
+
+
 def embedding_id(backend: str | None = None) -> str:
     """What a collection records, so that vectors of two models (or two runtimes of one
     model: int8 vectors are close to torch's, not equal) are never mixed."""
