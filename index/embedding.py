@@ -11,6 +11,7 @@ sentence similarity use the very same model and tokenizer. Token counting uses t
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 from functools import lru_cache
@@ -104,7 +105,11 @@ def load_in_background(backend: str | None = None) -> None:
         except Exception:  # noqa: BLE001 - raised again by the first encode
             pass
 
-    threading.Thread(target=load, name="embedder-load", daemon=True).start()
+    thread = threading.Thread(target=load, name="embedder-load", daemon=True)
+    thread.start()
+    # a command that fails early waits (briefly) for the load rather than tearing the
+    # interpreter down under native code still running on this thread
+    atexit.register(thread.join, 10)
 
 
 def embedding_id(backend: str | None = None) -> str:
