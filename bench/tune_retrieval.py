@@ -1,7 +1,7 @@
 """Fusion variants scored on one or more eval sets, from candidate lists computed once.
 
     python bench/tune_retrieval.py --dataset ../shared/eval/realtimeqa-2023 \
-        --dataset ../shared/eval/realtimeqa-dev [--split halves] [--top 30]
+        --dataset ../shared/eval/realtimeqa-dev [--split halves|gold-age] [--top 30]
 
 For each question: the vector and BM25 candidates (each list's top `CANDIDATES` chunks)
 inside its date window as of the day it was asked, and the article-level title BM25 —
@@ -105,12 +105,33 @@ def figures(cases: list[dict], variant: tuple) -> tuple[float, float, float, flo
     return h1 / n, h5 / n, h10 / n, mrr / n
 
 
+def by_gold_age(dataset: Path, cases: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The questions whose newest gold article is at most 7 days older than the question
+    (the week's news is in the corpus) and those whose newest is over 30 days older (only
+    background articles state the answer): two kinds of question that want opposite
+    things of a recency preference."""
+    published = {}
+    for line in open(dataset / "articles.jsonl", encoding="utf-8"):
+        article = json.loads(line)
+        published[normalise_url(article.get("url"))] = (article.get("published") or "")[:10]
+
+    def newest_age(case: dict) -> int | None:
+        asked = date.fromisoformat(case["asked"])
+        ages = [(asked - date.fromisoformat(published[g])).days for g in case["gold"] if published.get(g)]
+        return min(ages) if ages else None
+
+    ages = [newest_age(case) for case in cases]
+    return [("gold ≤ 7 days old", [c for c, a in zip(cases, ages) if a is not None and a <= 7]),
+            ("newest gold > 30 days old", [c for c, a in zip(cases, ages) if a is not None and a > 30])]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", type=Path, action="append", required=True,
                         help="Eval set (repeatable); the first is the one settings are chosen on.")
-    parser.add_argument("--split", choices=["none", "halves"], default="none",
-                        help="halves: each set also as its first and second half of weeks (by asked date).")
+    parser.add_argument("--split", choices=["none", "halves", "gold-age"], default="none",
+                        help="halves: each set also as its first and second half of weeks (by asked date); "
+                             "gold-age: also by the age of the newest gold article (see by_gold_age).")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--open-weeks", action="store_true",
                         help='"this week" questions without the lower date bound (recency scale 7 days instead).')
@@ -122,6 +143,8 @@ def main():
         if args.split == "halves":
             first, second = split_rows(cases, "halves")
             columns += [(f"{name} {first[0]}", first[1]), (f"{name} {second[0]}", second[1])]
+        elif args.split == "gold-age":
+            columns += [(f"{name} {part}", part_cases) for part, part_cases in by_gold_age(dataset, cases) if part_cases]
         columns.append((name, cases))
     grid = [
         *itertools.product(["rrf"], [1.0, 1.5], [0.0, 0.5, 1.0], [0, 14, 30, 60], [False, True], [False, True]),
