@@ -23,11 +23,6 @@ from index.store import StoreError
 
 err = Console(stderr=True)
 
-# At exit, Python's last collections walk every object the imports made (~85k, most of
-# them chromadb's): ~0.2 s of a cold `newsbot ask`. Frozen objects are skipped; the
-# process is ending, and files and the store are closed by then.
-atexit.register(gc.freeze)
-
 
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[red]error:[/red] {escape(redact(message))}", highlight=False, soft_wrap=True)
@@ -246,6 +241,12 @@ def ask(
     """Answer a question from the indexed articles, with numbered citations."""
     from index.embedding import load_in_background
 
+    if "ask" in sys.argv[1:3]:
+        # A process that answers one question and exits: Python's last collections would
+        # walk every object the imports made (~85k, most of them chromadb's), ~0.2 s.
+        # Frozen, they are skipped. Only here: a reader writes nothing Chroma must flush
+        # at exit, and an in-process caller (tests) must not have its garbage frozen.
+        atexit.register(gc.freeze)
     load_in_background()
     from bot.answer import AnswerEngine
     from bot.llm import LLMError
