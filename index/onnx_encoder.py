@@ -35,7 +35,7 @@ def _session(model_dir: Path, threads: int):
     their vectors are bit-identical (checked on 200 articles), so the embedding id stays."""
     import onnxruntime as ort
 
-    def options(level, save_to: Path | None = None):
+    def load(path: Path, level, save_to: Path | None = None):
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -43,26 +43,21 @@ def _session(model_dir: Path, threads: int):
         opts.log_severity_level = 3
         if save_to is not None:
             opts.optimized_model_filepath = str(save_to)
-        return opts
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     levels = ort.GraphOptimizationLevel
     optimized = model_dir / f"model.optimized-ort{ort.__version__}.onnx"
     if optimized.is_file():
         try:
-            return ort.InferenceSession(
-                str(optimized), options(levels.ORT_DISABLE_ALL), providers=["CPUExecutionProvider"]
-            )
+            return load(optimized, levels.ORT_DISABLE_ALL)
         except Exception:  # noqa: BLE001 - a damaged cache: build from the export below
             pass
     scratch = optimized.with_name(f"{optimized.name}.{os.getpid()}.tmp")
-    export = str(model_dir / MODEL_FILE)
     try:
-        session = ort.InferenceSession(
-            export, options(levels.ORT_ENABLE_EXTENDED, scratch), providers=["CPUExecutionProvider"]
-        )
+        session = load(model_dir / MODEL_FILE, levels.ORT_ENABLE_EXTENDED, save_to=scratch)
     except Exception:  # noqa: BLE001 - e.g. a read-only models folder; a bad export raises below
         scratch.unlink(missing_ok=True)
-        return ort.InferenceSession(export, options(levels.ORT_ENABLE_EXTENDED), providers=["CPUExecutionProvider"])
+        return load(model_dir / MODEL_FILE, levels.ORT_ENABLE_EXTENDED)
     try:
         os.replace(scratch, optimized)  # atomic: a concurrent reader sees all of it or none
     except OSError:
