@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from datetime import date
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -78,6 +78,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("NEWSBOT_LLM_API_KEY", "OPENAI_API_KEY")
     )
     llm_max_tokens: int = 256
+    prompt_sentences: int = Field(default=0, ge=0)  # sentences of each source the LLM reads; 0: all (bot/excerpts.py)
     llm_threads: int = 0
     llm_context: int = 0  # 0: sized to fit NEWSBOT_TOP_K chunks (see `context_tokens`)
     llm_kv_cache: Literal["f16", "q8_0"] = "f16"
@@ -109,6 +110,7 @@ class Settings(BaseSettings):
     slack_watches_command: str = "/watches"
     watchlist_threshold: float = Field(default=0.5, ge=-1, le=1)  # cosine a new article needs to match a watch (bench/watch.py)
     watchlist_check_seconds: float = Field(default=15.0, gt=0)  # serve: how often it looks for new articles
+    watchlist_lease_seconds: float = Field(default=60.0, gt=0)  # serve replicas: a dead leader's watches move on after this
     digests: CommaList = []  # scheduled digests: CHANNEL:HH:MM[:topic], local time
     digest_seconds: float = Field(default=30.0, ge=0)  # the LLM writes stories while the next fits; 0: all
     channel_scopes: dict[str, ChannelScope] = {}  # channel id → its allowed sources/categories/dates
@@ -128,6 +130,17 @@ class Settings(BaseSettings):
     _split = field_validator("sources", "admin_users", "allowed_channels", "digests", mode="before")(
         _split_list
     )
+
+    @model_validator(mode="after")
+    def _lease_outlives_checks(self):
+        """A leader renews its claim at each check (bot/watch/leader.py): a lease shorter than
+        two checks would lapse between them and pass the lead around."""
+        if self.watchlist_lease_seconds <= 2 * self.watchlist_check_seconds:
+            raise ValueError(
+                f"NEWSBOT_WATCHLIST_LEASE_SECONDS ({self.watchlist_lease_seconds:g}) must be more than twice "
+                f"NEWSBOT_WATCHLIST_CHECK_SECONDS ({self.watchlist_check_seconds:g})"
+            )
+        return self
 
     @property
     def chroma_dir(self) -> Path:

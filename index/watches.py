@@ -7,8 +7,9 @@ articles were scored against it (a new watch starts at the current revision: it 
 posts the backlog). A post record: one story of one watch, with its state — "posting"
 (written before chat.postMessage), "retrying", "posted" or "dropped" — the article ids
 and the story's vectors, so a later report of the same story (another outlet, an update,
-a re-index) is recognised and never posted again. Records are JSON documents; Chroma
-wants a vector per record, so each gets a 1-d zero.
+a re-index) is recognised and never posted again. A claim: one `newsbot serve`'s bid to run
+the watch passes (bot/watch/leader.py). Records are JSON documents; Chroma wants a vector
+per record, so each gets a 1-d zero.
 """
 
 from __future__ import annotations
@@ -55,6 +56,18 @@ class Post:
     @property
     def record_id(self) -> str:
         return post_id(self.watch, self.key)
+
+
+@dataclass
+class Claim:
+    """A process's bid to run the watch passes: held since `since` until `expires` (epoch
+    seconds). Each bid has an id of its own, so deleting an expired one never takes a
+    newer bid of the same process with it."""
+
+    id: str
+    holder: str
+    since: float
+    expires: float
 
 
 def post_id(watch: str, key: str) -> str:
@@ -140,3 +153,15 @@ class WatchStore:
     def unfinished(self) -> list[Post]:
         """Posts begun and never recorded as posted or dropped (a process died between)."""
         return [Post(**p) for p in self._all({"$and": [{"kind": "post"}, {"state": {"$in": ["posting", "retrying"]}}]})]
+
+    # --- claims (bot/watch/leader.py) ---------------------------------------------------
+
+    def put_claim(self, claim: Claim) -> None:
+        self._put(f"claim\x1f{claim.id}", asdict(claim), {"kind": "claim"})
+
+    def claims(self) -> list[Claim]:
+        return [Claim(**c) for c in self._all({"kind": "claim"})]
+
+    def drop_claims(self, claim_ids: list[str]) -> None:
+        if claim_ids:
+            self._records.delete(ids=[f"claim\x1f{i}" for i in claim_ids])

@@ -175,7 +175,7 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     start_schedule(settings, bot, client, stop)  # NEWSBOT_DIGESTS
     from bot.watch.run import start_watches
 
-    start_watches(settings, bot, client, stop)  # /watch: new stories posted once
+    watches = start_watches(settings, bot, client, stop)  # /watch: new stories posted once
     who = f"@{auth.get('user', 'newsbot')} in {auth.get('team', 'the workspace')}"
     faces = []
     handler = None
@@ -207,6 +207,7 @@ def serve(settings: Settings, http: bool = False, port: int = 3000, host: str = 
     finally:
         for face in faces:
             face.close()
+        watches.release()  # another replica's next check takes the watch passes over
     bot.shutdown()
 
 

@@ -6,7 +6,9 @@ client) looks at the store revision every NEWSBOT_WATCHLIST_CHECK_SECONDS, and f
 watch behind it scores the articles the write log names since the watch's mark, so CLI
 ingests, the watcher and `/reindex` all go through this one path. A watch's mark moves
 only after its pass, so a crash mid-pass scores those articles again on start; the post
-records keep any story from being posted twice (bot/watch/post.py).
+records keep any story from being posted twice (bot/watch/post.py). Where several `serve`
+processes share a store, only the one that leads (bot/watch/leader.py) makes passes, and it
+checks that it still leads before each post.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 
 from bot.periodic import run_every
 from bot.scope import channel_scope
+from bot.watch.leader import Leadership
 from bot.watch.message import line_blocks, line_text, story_line
 from bot.watch.post import Poster
 from bot.watch.score import already_posted, matching_articles, new_articles, stories_of
@@ -24,17 +27,26 @@ from index.watches import Post, Watch, WatchStore
 log = logging.getLogger(__name__)
 
 
+class _LostLead(Exception):
+    """Another process leads now: this pass stops before its next post."""
+
+
 class WatchRunner:
     def __init__(self, settings, store, client, llm=None):
         self.settings, self.store, self.llm = settings, store, llm
         self.watches = WatchStore(store)
         self.poster = Poster(self.watches, client)
+        self.leadership = Leadership(self.watches, settings.watchlist_lease_seconds)
         self._lock = threading.Lock()  # one pass at a time
         self.recovered = False
 
     def tick(self) -> list[Post]:
-        """One pass over the watches behind the store's revision; the posts it made."""
+        """One pass over the watches behind the store's revision (when this process leads);
+        the posts it made."""
         with self._lock:
+            if not self.leadership.hold():
+                self.recovered = False  # a lead taken later settles what the last leader left
+                return []
             if not self.recovered:  # before any new post: what a crash left half done
                 self.poster.recover()
                 self.recovered = True
@@ -43,11 +55,19 @@ class WatchRunner:
             for watch in self.watches.list():
                 if watch.mark >= revision:
                     continue
-                made += self.score(watch, revision)
+                try:
+                    made += self.score(watch, revision)
+                except _LostLead:
+                    log.info("watch passes: another process leads now; this pass stops")
+                    self.recovered = False
+                    return made
                 if self.watches.get(watch.id) is not None:  # not removed meanwhile
                     watch.mark = revision
                     self.watches.save(watch)
             return made
+
+    def release(self) -> None:
+        self.leadership.release()
 
     def score(self, watch: Watch, revision: int) -> list[Post]:
         """Post the new stories of the articles written since `watch.mark`."""
@@ -71,6 +91,8 @@ class WatchRunner:
             post = Post(watch=watch.id, key=new.key, channel=watch.channel, state="posting",
                         articles=new.article_ids, body=[float(x) for x in new.body],
                         head=[float(x) for x in new.head], text=text, blocks=blocks)
+            if not self.leadership.hold():
+                raise _LostLead
             log.info("watch %s: posting %s", watch.id, line_text(watch.query, watch.id, line))
             self.poster.post(post)
             earlier.append(post)

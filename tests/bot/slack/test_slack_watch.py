@@ -2,7 +2,8 @@
 articles ingested by the real CLI into the same store. `/watch`, `/watches`, `/unwatch`;
 a new story posted once (not again for more outlets, nor after a restart); and the bot
 killed with SIGKILL between a post's "posting" record and its "posted" record: restarted,
-it never repeats a post Slack got, and posts once the one Slack never got."""
+it never repeats a post Slack got, and posts once the one Slack never got. Two bots on one
+Chroma server: one of them posts each story, once, and the other takes over when it dies."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from tests.bot.slack import botproc
 from tests.bot.slack.botproc import Bot, NEWSBOT, start_bot, stop_bot
 from tests.bot.slack.fake_slack import APP_TOKEN, slash_command
 from tests.bot.test_watch import write_batch
-from tests.conftest import run_newsbot, store_env
+from tests.conftest import SERVER_URL, run_newsbot, store_env
 from tests.digest_corpus import LIBRARY, OLD, PORT, VOLCANO
 
 pytestmark = pytest.mark.slack
 PASS_SECONDS = "0.5"
+LEASE_SECONDS = "3"  # a killed bot's watch passes move to a replica (or its restart) after this
 ROVER = [("https://science.example/mars-rover-sample", "Science Daily", "2025-03-14",
           "Mars rover seals its tenth rock sample for return to Earth",
           "NASA's Perseverance rover sealed its tenth rock sample on Friday, a core drilled from an ancient "
@@ -43,10 +45,13 @@ def index_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def watch_bot(tmp_path_factory, index_dir):
-    bot = start_bot(tmp_path_factory, index_dir, NEWSBOT_WATCHLIST_CHECK_SECONDS=PASS_SECONDS)
+    bot = start_bot(tmp_path_factory, index_dir, NEWSBOT_WATCHLIST_CHECK_SECONDS=PASS_SECONDS,
+                    NEWSBOT_WATCHLIST_LEASE_SECONDS=LEASE_SECONDS)
     holder = {"bot": bot}
     yield holder
     bot.fake.release()
+    if "replica" in holder:
+        stop_bot_keep_fake(holder["replica"])
     stop_bot(holder["bot"])
 
 
@@ -114,8 +119,31 @@ def test_watch_posts_each_new_story_once_across_outlets_and_a_restart(watch_bot,
 
 
 def stop_bot_keep_fake(bot: Bot) -> None:
-    bot.process.terminate()
-    bot.process.wait(15)
+    if bot.alive():
+        bot.process.terminate()
+        bot.process.wait(15)
+
+
+@pytest.mark.skipif(not SERVER_URL, reason="bots share a store only through a Chroma server: the server pass runs this")
+def test_two_bots_on_one_store_post_each_story_once(watch_bot, index_dir):
+    first = watch_bot["bot"]
+    second = watch_bot["replica"] = serve_again(first, index_dir)  # a replica: the same store and Slack
+    port = re.search(r"`(w[0-9a-f]{6})`", command(second, "/watch", "Rotterdam port strike dockworkers")).group(1)
+    volcano = re.search(r"`(w[0-9a-f]{6})`", command(second, "/watch", "Iceland volcano eruption Grindavik")).group(1)
+
+    ingest(first, index_dir, "reuters", PORT[:1])
+    first.fake.wait_for(lambda: watch_posts(first, port), 60, "the port strike post")
+    time.sleep(10 * float(PASS_SECONDS))  # passes of both bots
+    assert len(watch_posts(first, port)) == 1, first.log() + second.log()
+
+    leads = [bot for bot in (first, second) if "watch passes: this process leads" in bot.log()]
+    assert len(leads) == 1, first.log() + second.log()
+    killed(leads[0])  # the leader dies: the other bot takes the passes over once its lease ends
+    other = second if leads[0] is first else first
+    ingest(other, index_dir, "volcano", VOLCANO)
+    other.fake.wait_for(lambda: watch_posts(other, volcano), 60, "the volcano post from the other bot")
+    time.sleep(5 * float(PASS_SECONDS))
+    assert len(watch_posts(other, volcano)) == 1 and len(watch_posts(other, port)) == 1, other.log()
 
 
 @pytest.mark.parametrize("hold", ["delivered", "lost"])
