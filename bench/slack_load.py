@@ -28,7 +28,11 @@ event → sources visible (the status line listing the articles being read), →
 sentence (`chat.startStream`), → last sentence (the last append), → streamed answer done
 (`chat.stopStream`), and → answer without streaming; and per question the ratio first
 checked sentence / answer without streaming (the target: ≤ 0.5), whose median survives a
-loaded machine better than the seconds do.
+loaded machine better than the seconds do. `--plain-env NAME=VALUE` (repeatable) asks the
+not-streamed questions of a second `newsbot serve` with those settings added — e.g.
+`NEWSBOT_PROMPT_SENTENCES=0`, the whole-chunk prompt answers had before streaming — so the
+ratio compares with that answer path, still within one run; `--env NAME=VALUE` sets one for
+the bot (both bots).
 """
 
 from __future__ import annotations
@@ -144,16 +148,18 @@ def ask_alone(fake: FakeSlack, url: str, channel: str, question: str, streamed: 
     return sent
 
 
-def streaming_bench(fake: FakeSlack, url: str, questions: list[str]) -> None:
-    """Each question streamed, then not streamed; the timings of both (see the module docstring)."""
+def streaming_bench(fake: FakeSlack, url: str, questions: list[str], plain_url: str | None = None) -> None:
+    """Each question streamed, then not streamed (at `plain_url` when given); the timings of
+    both (see the module docstring)."""
+    plain_url = plain_url or url
     rows: dict[str, list[float]] = {k: [] for k in ("sources", "first", "last", "done", "plain", "ratio", "sentences")}
     for i, question in enumerate(questions):
         streamed, plain = f"CSTREAM{i:03d}", f"CPLAIN{i:03d}"
         if i % 2:  # which path goes first alternates: a load that changes over time favours neither
-            sent_plain = ask_alone(fake, url, plain, question, False)
+            sent_plain = ask_alone(fake, plain_url, plain, question, False)
         sent = ask_alone(fake, url, streamed, question, True)
         if not i % 2:
-            sent_plain = ask_alone(fake, url, plain, question, False)
+            sent_plain = ask_alone(fake, plain_url, plain, question, False)
         seen = [c for c in fake.calls_of("assistant.threads.setStatus", channel_id=streamed) if c.args.get("loading_messages")]
         appended = fake.calls_of("chat.startStream", channel=streamed) + fake.calls_of("chat.appendStream", channel=streamed)
         stop = fake.calls_of("chat.stopStream", channel=streamed)
@@ -213,6 +219,20 @@ def flood(fake: FakeSlack, url: str, n: int) -> None:
           f"(unanswered: {n - len(flood_done) - told_to_wait})")
 
 
+def serve(newsbot: str, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    """A started `newsbot serve --http` on a free loopback port, and its events URL."""
+    port = free_port()
+    proc = subprocess.Popen([newsbot, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while "newsbot: serving" not in log_path.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            sys.exit("serve did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+    return proc, f"http://127.0.0.1:{port}/slack/events"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=50)
@@ -225,6 +245,10 @@ def main():
                         help="streamed vs not streamed answers, one question at a time, on a corpus slice")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="with --stream: a realtimeqa-style directory")
     parser.add_argument("--articles", type=int, default=300, help="with --stream: articles in the corpus slice")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the bot (e.g. NEWSBOT_PROMPT_SENTENCES=3)")
+    parser.add_argument("--plain-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --stream: not-streamed answers from a second bot with this setting added")
     args = parser.parse_args()
     newsbot = str(Path(sys.executable).with_name("newsbot"))
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
@@ -237,6 +261,7 @@ def main():
         env["NEWSBOT_EMBED_BACKEND"] = args.embed_backend
     if args.kv_cache:
         env["NEWSBOT_LLM_KV_CACHE"] = args.kv_cache
+    env.update(pair.split("=", 1) for pair in args.env)
     corpus = ROOT / "seeds"
     if args.stream:
         corpus = tmp / "slice.jsonl"
@@ -245,23 +270,22 @@ def main():
     subprocess.run([newsbot, "ingest", str(corpus)], env=env, check=True, capture_output=True)
     print(f"indexed {corpus.name} in {time.monotonic() - started:.0f} s", flush=True)
     fake = FakeSlack().start()
-    port = free_port()
     env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
-    log = open(tmp / "serve.log", "w")
-    proc = subprocess.Popen([newsbot, "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/slack/events"
+    proc, url = serve(newsbot, env, tmp / "serve.log")
+    procs = [proc]
     try:
-        deadline = time.monotonic() + 180
-        while "newsbot: serving" not in (tmp / "serve.log").read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit("serve did not start:\n" + (tmp / "serve.log").read_text())
-            time.sleep(0.2)
         rss_idle = peak_rss_mb(proc.pid)
         if args.stream:
+            plain_url = None
+            if args.plain_env:
+                plain_env = dict(env, **dict(pair.split("=", 1) for pair in args.plain_env))
+                plain, plain_url = serve(newsbot, plain_env, tmp / "serve-plain.log")
+                procs.append(plain)
             print(f"questions asked one at a time, streamed and not: {len(questions)} (LLM {args.llm}"
-                  f"{' ' + args.model if args.model else ''}, {args.articles} articles of {args.corpus.name})", flush=True)
-            streaming_bench(fake, url, questions)
+                  f"{' ' + args.model if args.model else ''}, {args.articles} articles of {args.corpus.name}"
+                  f"{'; ' + ' '.join(args.env) if args.env else ''}"
+                  f"{'; not streamed with ' + ' '.join(args.plain_env) if args.plain_env else ''})", flush=True)
+            streaming_bench(fake, url, questions, plain_url)
             print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
             return
         sent: dict[str, float] = {}
@@ -312,12 +336,14 @@ def main():
             flood(fake, url, args.flood)
         print(f"peak RSS of newsbot serve: {peak_rss_mb(proc.pid):.0f} MB (after start-up {rss_idle:.0f} MB)")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # an answer still generating: the numbers are in
-            proc.kill()
-            proc.wait()
+        for each in procs:
+            each.terminate()
+        for each in procs:
+            try:
+                each.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # an answer still generating: the numbers are in
+                each.kill()
+                each.wait()
         fake.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -99,15 +99,21 @@ def _one_line(text: str) -> str:
     return _defang(folded) if _ANYWHERE.search(folded.casefold()) else text
 
 
-def format_source(n: int, hit: Hit) -> str:
+def format_source(n: int, hit: Hit, text: str | None = None) -> str:
+    """Source `n`: its header, `text` (default: the hit's whole text) and its end line."""
     date = _one_line(hit.published or "") or "date unknown"
     title = _one_line(hit.title) or "(untitled)"
-    text = _neutralise(strip_special_tokens(hit.text))
+    text = _neutralise(strip_special_tokens(hit.text if text is None else text))
     return f"Source [{n}]: {title} (published {date})\n{text}\n--- end of source [{n}] ---"
 
 
-def build_messages(question: str, hits: list[Hit]) -> list[dict[str, str]]:
-    sources = "\n\n".join(format_source(n, hit) for n, hit in enumerate(hits, 1))
+def build_messages(
+    question: str, hits: list[Hit], texts: list[str] | None = None
+) -> list[dict[str, str]]:
+    """The chat: instructions, then each hit as a numbered source (`texts`: what of each
+    hit to show, default its whole text), then the question."""
+    texts = texts or [hit.text for hit in hits]
+    sources = "\n\n".join(format_source(n, hit, text) for n, (hit, text) in enumerate(zip(hits, texts), 1))
     user = f"Sources:\n\n{sources}\n\nQuestion: {_one_line(question)}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 

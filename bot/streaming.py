@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Iterator, Union
 
 from bot.citations import CitationChecker, reply_sentences
+from bot.excerpts import excerpts
 from bot.extractive import extractive_answer
 from bot.llm import LLMError
 from bot.llm.base import OnToken
@@ -195,7 +196,8 @@ def _checked(engine: "AnswerEngine", question: str, hits: list[Hit], on_token: O
         reply: str | None = None
         try:
             llm = engine.llm
-            for item in _generate(llm, build_messages(question, hits), engine.settings.llm_max_tokens, on_token):
+            messages = build_messages(question, hits, excerpts(question, sources, engine.settings.prompt_sentences))
+            for item in _generate(llm, messages, engine.settings.llm_max_tokens, on_token):
                 if isinstance(item, _End):
                     if item.error is not None:
                         raise item.error

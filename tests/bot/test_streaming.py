@@ -12,6 +12,7 @@ import pytest
 
 from bot.answer import AnswerEngine
 from bot.citations import check_citations, reply_sentences
+from bot.excerpts import excerpts
 from bot.extractive import extractive_answer
 from bot.llm.base import LLM, LLMError
 from bot.prompt import build_messages, is_refusal
@@ -212,5 +213,6 @@ def test_smollm2_streamed_answer_equals_the_whole_reply_check(seeded_dir, test_m
     question = "What is Rubio using waivers for?"  # SmolLM2 writes a sentence the checker passes
     engine = AnswerEngine(make_settings(seeded_dir, llm="local", llm_model="smollm2-135m", llm_max_tokens=48))
     sentences, result, hits = _run(engine, question)
-    reply = engine.llm.chat(build_messages(question, hits), 48)  # not streamed, as `answer()` used to ask
+    shown = excerpts(question, prepare_sources(hits), engine.settings.prompt_sentences)
+    reply = engine.llm.chat(build_messages(question, hits, shown), 48)  # not streamed, as `answer()` used to ask
     assert result.answer == " ".join(sentences) == _whole_reply_answer(engine, question, reply, hits)
