@@ -185,7 +185,10 @@ def describe_errors(exc: ValidationError) -> list[str]:
 
     lines = []
     for error in exc.errors():
-        field = str(error["loc"][0]) if error.get("loc") else "?"
+        if not error.get("loc"):  # a rule across settings: its message names them
+            lines.append(f"{error.get('msg', 'settings are not valid').removeprefix('Value error, ')} (see .env.example)")
+            continue
+        field = str(error["loc"][0])
         info = Settings.model_fields.get(field)
         secret = info is not None and "SecretStr" in repr(info.annotation)
         value = "***" if secret else redact(str(error.get("input", "")))

@@ -121,3 +121,11 @@ def test_the_real_process_prints_no_traceback(tmp_path):
     verbose = _run(["-v", "stats"], not_a_dir, **embedded)
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
     assert _lines(verbose.stderr)[-1] == _lines(odd.stderr)[0]
+
+
+def test_a_rule_across_settings_is_one_line_naming_them(tmp_path):
+    done = invoke_newsbot(["watches", "list"], tmp_path / "data", NEWSBOT_WATCHLIST_LEASE_SECONDS="20")
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert _lines(done.stderr) == [
+        "error: NEWSBOT_WATCHLIST_LEASE_SECONDS (20) must be more than twice NEWSBOT_WATCHLIST_CHECK_SECONDS (15) "
+        "(see .env.example)"]
