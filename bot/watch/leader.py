@@ -2,8 +2,9 @@
 Chroma server): exactly one at a time, so a story is posted once, not once per replica.
 
 Chroma has no compare-and-swap, so the choice is made from claims every process can read
-(index/watches.py `Claim`): each process keeps a claim of its own, renewed at every pass
-and before every post, expiring NEWSBOT_WATCHLIST_LEASE_SECONDS after its last renewal.
+(index/watches.py `Claim`): each process keeps a claim of its own, checked at every pass
+and before every post and renewed once half its lease is gone; it expires
+NEWSBOT_WATCHLIST_LEASE_SECONDS after its last renewal.
 The oldest live claim leads (ties: the smaller id). A new claim is read back after a short
 settle delay, so two processes that claim together both see both claims and agree. When the
 leader stops, its claim is deleted and the next-oldest leads at its next pass; when it
@@ -46,8 +47,9 @@ class Leadership:
         live = [c for c in claims if c.expires > now]
         mine = next((c for c in live if c.id == self.claim), None)
         if mine is not None:
-            mine.expires = now + self.seconds
-            self.watches.put_claim(mine)
+            if mine.expires - now < self.seconds / 2:  # renewed at most every half lease: fewer writes
+                mine.expires = now + self.seconds
+                self.watches.put_claim(mine)
         else:  # first pass, or a lapsed claim: bid anew and read back once every bid is visible
             self.claim = uuid.uuid4().hex[:12]
             self.watches.put_claim(Claim(self.claim, self.holder, now, now + self.seconds))

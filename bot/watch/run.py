@@ -44,6 +44,8 @@ class WatchRunner:
         """One pass over the watches behind the store's revision (when this process leads);
         the posts it made."""
         with self._lock:
+            if not self.watches.list():  # nothing to watch: no claim, no write to the store
+                return []
             if not self.leadership.hold():
                 self.recovered = False  # a lead taken later settles what the last leader left
                 return []

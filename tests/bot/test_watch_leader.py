@@ -59,3 +59,16 @@ def test_two_bids_at_once_agree_on_one_leader(watches):
 def test_a_lease_must_outlive_two_checks(tmp_path):
     with pytest.raises(ValueError, match="NEWSBOT_WATCHLIST_LEASE_SECONDS"):
         make_settings(tmp_path, watchlist_check_seconds=15, watchlist_lease_seconds=20)
+
+
+def test_a_claim_is_written_again_only_once_half_its_lease_is_gone(watches, monkeypatch):
+    clock = Clock()
+    a = Leadership(watches, LEASE, clock=clock, sleep=clock.advance)
+    writes = []
+    put = watches.put_claim
+    monkeypatch.setattr(watches, "put_claim", lambda claim: (writes.append(claim.expires), put(claim)))
+    assert a.hold() and len(writes) == 1  # the bid (its read-back waits a tenth of the lease)
+    clock.advance(LEASE * 0.4)
+    assert a.hold() and len(writes) == 1  # half the lease left: checked, not written
+    clock.advance(LEASE * 0.2)
+    assert a.hold() and len(writes) == 2 and writes[1] == clock.now + LEASE
