@@ -33,7 +33,7 @@ SERVER_TESTS := tests/bot/test_cli_ask.py tests/index/test_retrieval.py tests/in
 	tests/security/test_redaction.py tests/security/test_cli_errors.py tests/security/test_channel_scope.py \
 	tests/bot/test_scope.py tests/index/test_incremental_keyword.py tests/security/test_streamed_sentences_checked.py \
 	tests/index/test_retrieval_pool.py::test_article_list_is_as_long_as_asked tests/bot/test_watch_store.py tests/bot/test_watch.py \
-	tests/bot/slack/test_slack_watch.py
+	tests/bot/test_watch_leader.py tests/bot/slack/test_slack_watch.py
 
 test: $(STAMP)
 	$(BIN)/newsbot models pull smollm2-135m
