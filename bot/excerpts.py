@@ -1,10 +1,10 @@
-"""What of each source the LLM reads: the sentences nearest the question, not the whole chunk.
+"""What of each source the LLM reads: with NEWSBOT_PROMPT_SENTENCES=N, only the N sentences
+nearest the question (by embedding similarity, in the article's order, gaps shown as "…").
 
-On 2 cores reading the prompt is most of an answer's time (the 1.5B model reads ~40 tokens
-a second), and a small model answers no better from three whole chunks than from their few
-sentences that match the question: `NEWSBOT_PROMPT_SENTENCES` keeps that many sentences of
-each source (by embedding similarity to the question, in the article's order, gaps shown as
-"…"). Citations are still checked against the whole source.
+On 2 cores reading the prompt is most of an answer's time, so fewer sentences answer
+sooner; but the answer often sits in the sentence beside the one that matches the question,
+so they also answer less accurately (README, "Answer quality"): off (0, whole sources) by
+default. Citations are checked against the whole source either way.
 """
 
 from __future__ import annotations
