@@ -219,6 +219,11 @@ def flood(fake: FakeSlack, url: str, n: int) -> None:
           f"(unanswered: {n - len(flood_done) - told_to_wait})")
 
 
+def settings_of(pairs: list[str]) -> dict[str, str]:
+    """`NAME=VALUE` arguments as environment entries."""
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
 def serve(newsbot: str, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
     """A started `newsbot serve --http` on a free loopback port, and its events URL."""
     port = free_port()
@@ -261,7 +266,7 @@ def main():
         env["NEWSBOT_EMBED_BACKEND"] = args.embed_backend
     if args.kv_cache:
         env["NEWSBOT_LLM_KV_CACHE"] = args.kv_cache
-    env.update(pair.split("=", 1) for pair in args.env)
+    env.update(settings_of(args.env))
     corpus = ROOT / "seeds"
     if args.stream:
         corpus = tmp / "slice.jsonl"
@@ -278,7 +283,7 @@ def main():
         if args.stream:
             plain_url = None
             if args.plain_env:
-                plain_env = dict(env, **dict(pair.split("=", 1) for pair in args.plain_env))
+                plain_env = {**env, **settings_of(args.plain_env)}
                 plain, plain_url = serve(newsbot, plain_env, tmp / "serve-plain.log")
                 procs.append(plain)
             print(f"questions asked one at a time, streamed and not: {len(questions)} (LLM {args.llm}"

@@ -44,7 +44,8 @@ class WatchRunner:
         """One pass over the watches behind the store's revision (when this process leads);
         the posts it made."""
         with self._lock:
-            if not self.watches.list():  # nothing to watch: no claim, no write to the store
+            watches = self.watches.list()
+            if not watches:  # nothing to watch: no claim, no write to the store
                 return []
             if not self.leadership.hold():
                 self.recovered = False  # a lead taken later settles what the last leader left
@@ -54,7 +55,7 @@ class WatchRunner:
                 self.recovered = True
             revision = self.store.revision()
             made: list[Post] = []
-            for watch in self.watches.list():
+            for watch in watches:
                 if watch.mark >= revision:
                     continue
                 try:
