@@ -32,7 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.metrics import is_gold, normalise_url  # noqa: E402
-from bot.evaluation.runner import load_questions, prepare_index, split_rows  # noqa: E402
+from bot.evaluation.runner import (  # noqa: E402
+    gold_age,
+    load_questions,
+    prepare_index,
+    published_dates,
+    split_rows,
+)
 from bot.time_window import window_for  # noqa: E402
 from index.retrieval import (  # noqa: E402
     CANDIDATES,
@@ -106,23 +112,10 @@ def figures(cases: list[dict], variant: tuple) -> tuple[float, float, float, flo
 
 
 def by_gold_age(dataset: Path, cases: list[dict]) -> list[tuple[str, list[dict]]]:
-    """The questions whose newest gold article is at most 7 days older than the question
-    (the week's news is in the corpus) and those whose newest is over 30 days older (only
-    background articles state the answer): two kinds of question that want opposite
-    things of a recency preference."""
-    published = {}
-    for line in open(dataset / "articles.jsonl", encoding="utf-8"):
-        article = json.loads(line)
-        published[normalise_url(article.get("url"))] = (article.get("published") or "")[:10]
-
-    def newest_age(case: dict) -> int | None:
-        asked = date.fromisoformat(case["asked"])
-        ages = [(asked - date.fromisoformat(published[g])).days for g in case["gold"] if published.get(g)]
-        return min(ages) if ages else None
-
-    ages = [newest_age(case) for case in cases]
-    return [("gold ≤ 7 days old", [c for c, a in zip(cases, ages) if a is not None and a <= 7]),
-            ("newest gold > 30 days old", [c for c, a in zip(cases, ages) if a is not None and a > 30])]
+    """The cases split as `newsbot eval --split gold-age` splits questions (runner.GOLD_AGE_PARTS)."""
+    published = published_dates(dataset)
+    aged = [{**case, "gold_age": gold_age(case["asked"], case["gold"], published)} for case in cases]
+    return split_rows(aged, "gold-age")
 
 
 def main():
@@ -131,7 +124,7 @@ def main():
                         help="Eval set (repeatable); the first is the one settings are chosen on.")
     parser.add_argument("--split", choices=["none", "halves", "gold-age"], default="none",
                         help="halves: each set also as its first and second half of weeks (by asked date); "
-                             "gold-age: also by the age of the newest gold article (see by_gold_age).")
+                             "gold-age: also by the age of the newest gold article (runner.GOLD_AGE_PARTS).")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--open-weeks", action="store_true",
                         help='"this week" questions without the lower date bound (recency scale 7 days instead).')

@@ -332,7 +332,8 @@ def evaluate(
         None, "--llm-cache", help="Keep the LLM's replies in this file and replay them when a prompt repeats."
     ),
     split: Optional[str] = typer.Option(
-        None, "--split", help="Also report per part of the questions by asked date: halves or weeks."
+        None, "--split", help="Also report per part of the questions: halves or weeks (by asked date), "
+        "or gold-age (how old the newest gold article is when asked: the week's news or background)."
     ),
     retrieval_only: bool = typer.Option(
         False, "--retrieval-only", help="Measure retrieval only (no answers, no LLM): seconds, not minutes."
@@ -343,7 +344,7 @@ def evaluate(
     digest: bool = typer.Option(False, "--digest", help="Measure weekly digests instead: story coverage, support, time."),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
-    from bot.evaluation.runner import markdown_report, run_eval
+    from bot.evaluation.runner import SPLITS, markdown_report, run_eval
 
     if from_feedback:
         from bot.evaluation.feedback import write_regressions
@@ -356,8 +357,10 @@ def evaluate(
     if not (dataset / "questions.jsonl").is_file() or not (dataset / "articles.jsonl").is_file():
         _fail(f"{dataset} must hold articles.jsonl and questions.jsonl")
     try:
-        if split not in (None, "halves", "weeks"):
-            _fail(f"--split {split}: use halves or weeks")
+        if split not in (None, *SPLITS):
+            _fail(f"--split {split}: use {', '.join(SPLITS)}")
+        if digest and split == "gold-age":
+            _fail("--split gold-age is for questions; digests split by halves or weeks")
         if digest:  # the same options, measured on weekly digests
             from bot.evaluation.digest_eval import digest_markdown as markdown_report, run_digest_eval as run_eval
         result = run_eval(dataset, get_settings(), limit=limit, backend=backend,

@@ -88,9 +88,46 @@ def load_questions(dataset: Path, limit: int | None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+SPLITS = ("halves", "weeks", "gold-age")
+# The age of a question's newest gold article tells two kinds of question apart: the week's
+# news is in the corpus (what newsbot is for, and how the dev set is built), or only older
+# background articles state the answer (many 2023 questions); a recency preference helps
+# the first kind and hurts the second, so figures are worth reading per kind.
+GOLD_AGE_PARTS = (("gold ≤ 7 days old", 0, 7), ("newest gold 8–30 days old", 8, 30),
+                  ("newest gold > 30 days old", 31, None))
+NO_GOLD = "no dated gold article in the corpus"
+
+
+def published_dates(dataset: Path) -> dict[str, str]:
+    """Each article's publication day (YYYY-MM-DD) by normalised url."""
+    dates = {}
+    for line in open(dataset / "articles.jsonl", encoding="utf-8"):
+        if line.strip():
+            article = json.loads(line)
+            dates[normalise_url(article.get("url") or "")] = (article.get("published") or "")[:10]
+    return dates
+
+
+def gold_age(asked: str | None, gold_urls, published: dict[str, str]) -> int | None:
+    """Days from the question's newest dated gold article to the question (None: no date)."""
+    if not asked:
+        return None
+    day = date.fromisoformat(asked)
+    ages = [(day - date.fromisoformat(published[u])).days
+            for u in map(normalise_url, gold_urls) if published.get(u)]
+    return min(ages) if ages else None
+
+
 def split_rows(rows: list[dict], split: str) -> list[tuple[str, list[dict]]]:
     """Rows grouped by their `asked` date: "halves" cuts at the date that splits the
-    questions most evenly (a quiz's questions stay together); "weeks" groups by ISO week."""
+    questions most evenly (a quiz's questions stay together); "weeks" groups by ISO week;
+    "gold-age" by the rows' `gold_age` (see GOLD_AGE_PARTS, then NO_GOLD: questions no indexed
+    article can answer; empty parts left out)."""
+    if split == "gold-age":
+        parts = [(name, [r for r in rows if r.get("gold_age") is not None and low <= r["gold_age"]
+                         and (high is None or r["gold_age"] <= high)]) for name, low, high in GOLD_AGE_PARTS]
+        parts.append((NO_GOLD, [r for r in rows if r.get("gold_age") is None]))
+        return [(name, part) for name, part in parts if part]
     dated = sorted(rows, key=lambda r: r.get("asked") or "")
     if split == "weeks":
         groups: dict[str, list[dict]] = {}
@@ -100,7 +137,7 @@ def split_rows(rows: list[dict], split: str) -> list[tuple[str, list[dict]]]:
             groups.setdefault(label, []).append(row)
         return list(groups.items())
     if split != "halves":
-        raise ValueError(f"unknown split {split!r} (halves or weeks)")
+        raise ValueError(f"unknown split {split!r} ({', '.join(SPLITS)})")
     days = sorted({r.get("asked") or "" for r in dated})
     before = {day: sum(1 for r in dated if (r.get("asked") or "") < day) for day in days[1:]}
     cut = min(before, key=lambda day: abs(2 * before[day] - len(dated)), default=None)
@@ -170,12 +207,14 @@ def run_eval(
 
             engine.llm = cache = CachedLLM(engine.llm, llm_cache)
     table = store.chunks
+    published = published_dates(dataset)
     rows = []
     for i, q in enumerate(questions, 1):
         as_of = date.fromisoformat(q["asked"]) if q.get("asked") else None
         gold = {normalise_url(u) for u in q.get("gold_urls", [])}
         window = window_for(q["question"], as_of=as_of)
-        row = {"id": q.get("id"), "question": q["question"], "asked": q.get("asked")}
+        row = {"id": q.get("id"), "question": q["question"], "asked": q.get("asked"),
+               "gold_age": gold_age(q.get("asked"), q.get("gold_urls", []), published)}
         for method in methods:
             started = time.perf_counter()
             if method == "vector":

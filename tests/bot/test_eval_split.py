@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.evaluation.intervals import bootstrap, interval, wilson
-from bot.evaluation.runner import answer_kind, split_rows, summarise
+from bot.evaluation.runner import answer_kind, gold_age, published_dates, split_rows, summarise
 from tests.conftest import run_newsbot
 from tests.bot.test_eval import _write_dataset
 
@@ -34,6 +34,27 @@ def test_halves_split_at_a_date_and_keep_a_day_together():
     assert "2023-01-05" in first_name and "2023-01-19" in second_name
     weeks = split_rows(rows, "weeks")
     assert [len(part) for _, part in weeks] == [3, 2, 4]
+
+
+def test_gold_age_split_separates_the_weeks_news_from_background(tmp_path):
+    (tmp_path / "articles.jsonl").write_text("".join(json.dumps(a) + "\n" for a in [
+        {"url": "https://a.example/new/", "published": "2023-02-08"},
+        {"url": "https://a.example/old", "published": "2022-12-01"},
+        {"url": "https://a.example/month", "published": "2023-01-20"},
+        {"url": "https://a.example/undated", "published": None},
+    ]))
+    published = published_dates(tmp_path)
+    # the newest gold article counts, urls compared normalised
+    assert gold_age("2023-02-10", ["https://a.example/old", "https://a.example/new"], published) == 2
+    assert gold_age("2023-02-10", ["https://a.example/month"], published) == 21
+    assert gold_age("2023-02-10", ["https://a.example/undated"], published) is None
+    rows = [{"id": i, "gold_age": age} for i, age in enumerate([2, 0, 7, 8, 30, 31, 400, None])]
+    parts = dict(split_rows(rows, "gold-age"))
+    assert [r["id"] for r in parts["gold ≤ 7 days old"]] == [0, 1, 2]
+    assert [r["id"] for r in parts["newest gold 8–30 days old"]] == [3, 4]
+    assert [r["id"] for r in parts["newest gold > 30 days old"]] == [5, 6]
+    assert [r["id"] for r in parts["no dated gold article in the corpus"]] == [7]
+    assert split_rows([{"gold_age": 3}], "gold-age") == [("gold ≤ 7 days old", [{"gold_age": 3}])]
 
 
 def test_answer_kinds():
@@ -77,3 +98,8 @@ def test_retrieval_only_run_with_halves(tmp_path):
         assert low <= hybrid["hit@1"] <= high
     table = run_newsbot(["eval", str(dataset), "--retrieval-only", "--split", "halves"], tmp_path / "data").stdout
     assert "first half (2024-03-10 to 2024-03-10)" in table and "second half (2024-03-20" in table
+    aged = json.loads(run_newsbot(["eval", str(dataset), "--retrieval-only", "--split", "gold-age", "--json"],
+                                  tmp_path / "data").stdout)
+    assert sum(part["questions"] for part in aged["split"]) == len(aged["rows"])
+    assert any(r["gold_age"] is not None for r in aged["rows"])
+
