@@ -1,10 +1,11 @@
-"""What of each source the LLM reads: with NEWSBOT_PROMPT_SENTENCES=N, only the N sentences
-nearest the question (by embedding similarity, in the article's order, gaps shown as "…").
+"""What of each source the LLM reads: with NEWSBOT_PROMPT_SENTENCES=N, the N sentences
+nearest the question (by embedding similarity) and the sentence after each, in the
+article's order, gaps shown as "…".
 
 On 2 cores reading the prompt is most of an answer's time, so fewer sentences answer
-sooner; but the answer often sits in the sentence beside the one that matches the question,
-so they also answer less accurately (README, "Answer quality"): off (0, whole sources) by
-default. Citations are checked against the whole source either way.
+sooner. The sentence after each match is kept because the answer often sits there: the
+match restates the question's event and the next sentence names who, what or how many
+(README, "Answer quality"). Citations are checked against the whole source either way.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ GAP = "…"
 
 
 def excerpt(source: SourceText, question_vector: np.ndarray, sentences: int) -> str:
-    """The `sentences` sentences of `source` nearest the question, in order; the whole
-    text when it has no more than that (or `sentences` is 0)."""
-    if sentences <= 0 or len(source.sentences) <= sentences:
+    """The `sentences` sentences of `source` nearest the question and the one after each,
+    in order; the whole text when that would leave nothing out (or `sentences` is 0)."""
+    count = len(source.sentences)
+    if sentences <= 0 or count <= sentences:
         return source.hit.text
     sims = source.vectors @ question_vector
-    keep = sorted(int(i) for i in np.argsort(-sims, kind="stable")[:sentences])
+    nearest = np.argsort(-sims, kind="stable")[:sentences]
+    keep = sorted({j for i in map(int, nearest) for j in (i, i + 1) if j < count})
+    if len(keep) == count:
+        return source.hit.text
     parts: list[str] = []
     previous = -1
     for i in keep:

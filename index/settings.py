@@ -78,7 +78,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("NEWSBOT_LLM_API_KEY", "OPENAI_API_KEY")
     )
     llm_max_tokens: int = 256
-    prompt_sentences: int = Field(default=0, ge=0)  # sentences of each source the LLM reads; 0: all (bot/excerpts.py)
+    # the sentences of each source nearest the question the LLM reads, each with the next one;
+    # 0: whole sources (bot/excerpts.py)
+    prompt_sentences: int = Field(default=2, ge=0)
     llm_threads: int = 0
     llm_context: int = 0  # 0: sized to fit NEWSBOT_TOP_K chunks (see `context_tokens`)
     llm_kv_cache: Literal["f16", "q8_0"] = "f16"

@@ -23,14 +23,27 @@ ARTICLE = (
 )
 
 
-def test_keeps_the_sentences_nearest_the_question_in_order_with_gaps():
+def test_keeps_the_sentence_nearest_the_question_and_the_next_in_order_with_gaps():
     (source,) = prepare_sources([source_hit("a1", ARTICLE)])
     question = encode(["How much money did the council approve for the Harbor Bridge repairs?"])[0]
-    short = excerpt(source, question, 2)
-    assert "$3.4 million" in short and "start in March" in short
+    short = excerpt(source, question, 1)
+    assert "$3.4 million" in short and "start in March" in short  # the match and the sentence after it
     assert "parking fees" not in short and "minutes of the previous meeting" not in short
     assert short.startswith(GAP) and short.endswith(GAP)  # sentences left out before and after
     assert short.index("$3.4 million") < short.index("start in March")  # the article's order
+
+
+def test_the_answer_in_the_sentence_after_the_match_is_kept():
+    story = ("Officials shot down three objects over North America this month. "
+             "Officials now believe the three objects were harmless research balloons. "
+             "The Senate will hold a hearing on the incidents. "
+             "Weather in the region was clear at the time. "
+             "Fighter jets scrambled from two bases.")
+    (source,) = prepare_sources([source_hit("a1", story)])
+    question = encode(["Which objects were shot down over North America this month?"])[0]
+    short = excerpt(source, question, 1)
+    assert short.startswith("Officials shot down three objects") and "research balloons" in short
+    assert "Fighter jets" not in short
 
 
 def test_whole_text_when_short_or_turned_off():
