@@ -16,11 +16,21 @@ from bot.llm.pull import model_file
 from bot.llm.special_tokens import strip_special_tokens
 from index.settings import Settings
 
-_servers: dict[tuple[str, int, int, str], object] = {}
+class _Slot:
+    """A loaded model's one llama.cpp slot, the lock that serialises its requests, and the
+    system message whose tokens alone its KV cache holds between requests (None: unknown)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.lock = threading.Lock()
+        self.system: str | None = None
+
+
+_servers: dict[tuple[str, int, int, str], _Slot] = {}
 _servers_lock = threading.Lock()
 
 
-def _load_server(path: Path, n_ctx: int, threads: int, kv_cache: str = "f16"):
+def _load_server(path: Path, n_ctx: int, threads: int, kv_cache: str = "f16") -> _Slot:
     """One llama.cpp server per (model, context, threads, KV type) per process: loading is slow."""
     key = (str(path), n_ctx, threads, kv_cache)
     with _servers_lock:
@@ -49,7 +59,7 @@ def _load_server(path: Path, n_ctx: int, threads: int, kv_cache: str = "f16"):
             if kv_cache == "q8_0":  # 1.5B model: -55 MB resident, eval answers ~30% slower
                 params.flash_attn_type = xllamacpp.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_ENABLED
                 params.cache_type_k = params.cache_type_v = xllamacpp.ggml_type.GGML_TYPE_Q8_0
-            _servers[key] = xllamacpp.Server(params)
+            _servers[key] = _Slot(xllamacpp.Server(params))
         return _servers[key]
 
 
@@ -63,7 +73,6 @@ class LocalLLM(LLM):
         self.n_ctx = settings.context_tokens()
         self.threads = settings.llm_threads or max(1, os.cpu_count() or 1)
         self.kv_cache = settings.llm_kv_cache
-        self._lock = threading.Lock()
 
     def describe(self) -> str:
         return f"local:{self.path.name}"
@@ -84,19 +93,48 @@ class LocalLLM(LLM):
             raise LLMError(f"cannot read the special tokens of {self.path}: {exc}") from exc
         return [{**m, "content": strip_special_tokens(m["content"], specials)} for m in messages]
 
+    @staticmethod
+    def _hold_system(slot: _Slot, messages: Messages) -> bool:
+        """Leave in the slot's KV cache exactly the tokens of `messages`' system message,
+        computed on their own; True when there is one for the request to reuse.
+
+        Every answer starts with the same system message, and reading it is a sixth of an
+        answer's prompt on 2 cores. But a reused prefix must always be the same one, computed
+        the same way: the numerics of a token depend on how the prompt was cut into batches,
+        and the same question must get the same reply in the bot and in `newsbot ask`. So the
+        cache is cut back to the system message before every request (a one-token request
+        that reuses it: cheap), and that message is computed afresh, alone, whenever another
+        one held the slot.
+        """
+        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
+        if system is None:
+            slot.system = None
+            return False
+        reply = slot.server.handle_chat_completions({
+            "messages": [messages[0]], "max_tokens": 1, "temperature": 0.0, "seed": 1, "stream": False,
+            "cache_prompt": slot.system == system,
+        })
+        if not isinstance(reply, dict) or "choices" not in reply:
+            slot.system = None
+            raise LLMError(f"llama.cpp returned an error: {str(reply)[:300]}")
+        slot.system = system
+        return True
+
     def chat(self, messages: Messages, max_tokens: int, on_token: OnToken | None = None) -> str:
-        server = self._server()
+        slot = self._server()
+        server = slot.server
+        messages = self.clean(messages)
         request = {
-            "messages": self.clean(messages),
+            "messages": messages,
             "max_tokens": max_tokens,
             "temperature": 0.0,
             "seed": 1,
             "stream": on_token is not None,
-            # No reuse of the previous prompt's KV cache: a reused prefix changes the numerics, and
-            # the same question must get the same reply in the bot and in `newsbot ask`.
-            "cache_prompt": False,
         }
-        with self._lock:
+        with slot.lock:
+            # Reuse only the system message's tokens (see _hold_system); nothing else of the
+            # previous prompt is kept, since its batches were cut elsewhere.
+            request["cache_prompt"] = self._hold_system(slot, messages)
             if on_token is None:
                 response = server.handle_chat_completions(request)
                 if not isinstance(response, dict) or "choices" not in response:

@@ -74,13 +74,16 @@ def test_smollm2_prompt_has_exactly_the_templates_control_tokens(tmp_path, test_
 
     settings = make_settings(tmp_path, llm="local", llm_model=TEST_MODEL, llm_threads=2)
 
-    class RecordingLLM(LocalLLM):
-        def _server(self):
-            self.recorder = getattr(self, "recorder", None) or _Recorder(super()._server())
-            return self.recorder
+    llm = LocalLLM(settings)
+    slot = llm._server()  # the process's one slot for this model: recorded here, restored after
+    llm.recorder = server = slot.server = _Recorder(slot.server)
+    try:
+        _check_control_tokens(llm, server, specials)
+    finally:
+        slot.server = server.server
 
-    llm = RecordingLLM(settings)
-    server = llm._server().server
+
+def _check_control_tokens(llm, server, specials) -> None:
     for token in specials:  # the strings read from the GGUF are single tokens to llama.cpp
         done = server.handle_completions({"prompt": token, "n_predict": 0, "temperature": 0})
         assert done["usage"]["prompt_tokens"] == 1, token
