@@ -16,6 +16,7 @@ from bot.llm.pull import model_file
 from bot.llm.special_tokens import strip_special_tokens
 from index.settings import Settings
 
+
 class _Slot:
     """A loaded model's one llama.cpp slot, the lock that serialises its requests, and the
     system message whose tokens alone its KV cache holds between requests (None: unknown)."""
@@ -24,6 +25,37 @@ class _Slot:
         self.server = server
         self.lock = threading.Lock()
         self.system: str | None = None
+
+    def hold_system(self, messages: Messages) -> bool:
+        """Leave in the slot's KV cache exactly the tokens of `messages`' system message,
+        computed on their own; True when there is one for the request to reuse.
+
+        Every answer starts with the same system message, and reading it is a sixth of an
+        answer's prompt on 2 cores. But a reused prefix must always be the same one, computed
+        the same way: the numerics of a token depend on how the prompt was cut into batches,
+        and the same question must get the same reply in the bot and in `newsbot ask`. So the
+        cache is cut back to the system message before every request (a one-token request
+        that reuses it: cheap), and that message is computed afresh, alone, whenever another
+        one held the slot.
+        """
+        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
+        if system is None:
+            self.system = None
+            return False
+        cached, self.system = self.system == system, None  # unknown until the request is done
+        _checked(self.server.handle_chat_completions({
+            "messages": [messages[0]], "max_tokens": 1, "temperature": 0.0, "seed": 1, "stream": False,
+            "cache_prompt": cached,
+        }))
+        self.system = system
+        return True
+
+
+def _checked(response) -> dict:
+    """llama.cpp's reply, or an LLMError saying what it returned instead."""
+    if not isinstance(response, dict) or "choices" not in response:
+        raise LLMError(f"llama.cpp returned an error: {str(response)[:300]}")
+    return response
 
 
 _servers: dict[tuple[str, int, int, str], _Slot] = {}
@@ -93,33 +125,6 @@ class LocalLLM(LLM):
             raise LLMError(f"cannot read the special tokens of {self.path}: {exc}") from exc
         return [{**m, "content": strip_special_tokens(m["content"], specials)} for m in messages]
 
-    @staticmethod
-    def _hold_system(slot: _Slot, messages: Messages) -> bool:
-        """Leave in the slot's KV cache exactly the tokens of `messages`' system message,
-        computed on their own; True when there is one for the request to reuse.
-
-        Every answer starts with the same system message, and reading it is a sixth of an
-        answer's prompt on 2 cores. But a reused prefix must always be the same one, computed
-        the same way: the numerics of a token depend on how the prompt was cut into batches,
-        and the same question must get the same reply in the bot and in `newsbot ask`. So the
-        cache is cut back to the system message before every request (a one-token request
-        that reuses it: cheap), and that message is computed afresh, alone, whenever another
-        one held the slot.
-        """
-        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else None
-        if system is None:
-            slot.system = None
-            return False
-        reply = slot.server.handle_chat_completions({
-            "messages": [messages[0]], "max_tokens": 1, "temperature": 0.0, "seed": 1, "stream": False,
-            "cache_prompt": slot.system == system,
-        })
-        if not isinstance(reply, dict) or "choices" not in reply:
-            slot.system = None
-            raise LLMError(f"llama.cpp returned an error: {str(reply)[:300]}")
-        slot.system = system
-        return True
-
     def chat(self, messages: Messages, max_tokens: int, on_token: OnToken | None = None) -> str:
         slot = self._server()
         server = slot.server
@@ -132,13 +137,11 @@ class LocalLLM(LLM):
             "stream": on_token is not None,
         }
         with slot.lock:
-            # Reuse only the system message's tokens (see _hold_system); nothing else of the
-            # previous prompt is kept, since its batches were cut elsewhere.
-            request["cache_prompt"] = self._hold_system(slot, messages)
+            # Reuse only the system message's tokens (see _Slot.hold_system); nothing else of
+            # the previous prompt is kept, since its batches were cut elsewhere.
+            request["cache_prompt"] = slot.hold_system(messages)
             if on_token is None:
-                response = server.handle_chat_completions(request)
-                if not isinstance(response, dict) or "choices" not in response:
-                    raise LLMError(f"llama.cpp returned an error: {str(response)[:300]}")
+                response = _checked(server.handle_chat_completions(request))
                 return response["choices"][0]["message"].get("content") or ""
             pieces: list[str] = []
             errors: list[object] = []
