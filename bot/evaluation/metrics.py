@@ -7,6 +7,8 @@ import unicodedata
 
 import numpy as np
 
+from bot.sentences import MARKER
+
 
 def normalise_url(url: str | None) -> str:
     if not url:
@@ -65,9 +67,15 @@ def _contains(haystack: str, needle: str) -> bool:
     return re.search(before + re.escape(needle) + after, haystack) is not None
 
 
+def without_markers(answer: str) -> str:
+    """What an answer says: its citation markers are not part of it ("[1]" is not the
+    choice "1")."""
+    return MARKER.sub(" ", answer)
+
+
 def answer_correct(answer: str, right: str, choices: list[str]) -> bool:
     """Right when the answer contains the right choice and no wrong one."""
-    text = normalise_text(answer)
+    text = normalise_text(without_markers(answer))
     wrong = [c for c in choices if normalise_text(c) != normalise_text(right)]
     return _contains(text, right) and not any(_contains(text, c) for c in wrong)
 

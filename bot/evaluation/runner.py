@@ -18,6 +18,7 @@ from bot.evaluation.metrics import (
     normalise_url,
     percentile,
     supports_answer,
+    without_markers,
 )
 from bot.stop_words import STOP_WORDS
 from index.settings import Settings
@@ -163,6 +164,7 @@ def answer_kind(correct: bool, refused: bool, answer: str, right: str, choices: 
         return "refused"
     if not any(supports_answer(text, right) for text in shown_texts):
         return "wrong article"
+    answer = without_markers(answer)
     if any(_names(answer, c) for c in choices if normalise_text(c) != normalise_text(right)):
         return "wrong span"
     words = set(normalise_text(right).split()) - STOP_WORDS

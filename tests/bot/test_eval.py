@@ -129,5 +129,9 @@ def test_metric_functions():
     assert answer_correct("for six months [1].", "6", ["3", "6", "9"])
     assert answer_correct("New Jersey and Oregon", "New Jersey & Oregon", ["Texas", "New Jersey & Oregon"])
     assert answer_correct("because of severe droughts [1]", "Drought", ["Drought", "Flood"])
+    # A citation marker is not part of what the answer says: "[1]" never names the choice "1".
+    assert answer_correct("after 15 rounds of voting [1].", "15", ["1", "5", "11", "15"])
+    assert answer_correct("It took 3 votes [1, 2].", "3", ["1", "2", "3"])
+    assert not answer_correct("It was decided [2].", "2", ["1", "2", "3"])
     assert supports_answer("Ford recalled 2.9 million SUVs.", "Ford")
     assert not supports_answer("Fordham University opened.", "Ford")
