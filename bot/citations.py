@@ -85,7 +85,6 @@ class CitationChecker:
         text = _without_attribution(strip_markers(sentence))
         if not re.search(r"\w", text):
             return None
-        # one sentence per encode call, streamed or not: batching changes int8 activations
         vector = encode([text])[0]
         markers = markers_in(sentence)
         self.invalid += sum(1 for n in markers if n not in self.by_n)

@@ -7,6 +7,7 @@ import gc
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -129,6 +130,22 @@ def _run_ingest(sources, prune: bool, as_json: bool) -> None:
     raise typer.Exit(1 if report.skipped else 0)
 
 
+@contextmanager
+def _chunk_progress(label: str, enabled: bool):
+    """A `progress(done, total)` callback drawing a bar of chunks on stderr (None when
+    output is piped or JSON)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task(label, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @app.command()
 def ingest(
     paths: list[str] = typer.Argument(None, help="Files, folders or feed URLs (default: NEWSBOT_SOURCES)."),
@@ -200,6 +217,19 @@ def check(
 
 
 @app.command()
+def reembed(as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")):
+    """Recompute every chunk vector in place with this process's embedding (after a model
+    recipe or backend change). Resumable: run it again after a stop; no source is re-read."""
+    from index.reembed import reembed as reembed_index
+
+    settings = get_settings()
+    _require_articles(settings)
+    with _chunk_progress("re-embedding", enabled=not as_json and err.is_terminal) as progress:
+        report = reembed_index(settings, progress=progress)
+    print(json.dumps(report.to_dict()) if as_json else report.summary())
+
+
+@app.command()
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")):
     """Articles, chunks, sources, date range, embedding model, store mode, size on disk."""
     from index.stats import index_stats
@@ -218,6 +248,10 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
     print(f"chunks          {facts['chunks']}")
     print(f"date range      {dates}")
     print(f"embedding model {facts['embedding_model']}")
+    runtime = facts.get("embedding_runtime")
+    if runtime:
+        engine = f"onnxruntime {runtime['onnxruntime']}" if "onnxruntime" in runtime else f"torch {runtime.get('torch')}"
+        print(f"embedded on     {engine}, {runtime['cpu']} ({' '.join(runtime['cpu_features']) or 'no listed features'})")
     print(f"store           {facts['store_mode']}: {facts['store']}, {size}")
     print("sources         " + ", ".join(f"{k} ({v})" for k, v in list(facts["sources"].items())[:10]))
 

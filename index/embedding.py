@@ -25,8 +25,8 @@ EMBED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 BACKENDS = ("torch", "onnx")
 _lock = threading.RLock()  # the onnx wrapper loads the encoder under it
-# onnx: texts handed to the encoder per call; it sorts them by length before batching
-ONNX_CALL_SIZE = 2048
+# onnx: texts handed to the encoder per llama-index call (it runs each text alone)
+ONNX_CALL_SIZE = 256
 _models: dict[str, object] = {}
 
 
@@ -52,7 +52,6 @@ def get_embed_model(backend: str | None = None, batch_size: int = 64):
     backend = _backend(backend)
     model = _load(backend)
     if backend == "onnx":
-        model.encoder_batch_size = batch_size
         model.embed_batch_size = ONNX_CALL_SIZE
     else:  # sentence-transformers runs llama-index's batches as they come
         model.embed_batch_size = batch_size
@@ -121,6 +120,23 @@ def embedding_id(backend: str | None = None) -> str:
 
         return f"{EMBED_MODEL_NAME}@onnx-{ONNX_RECIPE}"
     return f"{EMBED_MODEL_NAME}@{backend}"
+
+
+def runtime_facts(embedding: str | None = None) -> dict:
+    """What the vectors of `embedding` (an `embedding_id`; default the configured one)
+    depend on besides the model: the runtime's version and the CPU it runs on."""
+    from index.cpu import cpu_features, cpu_model
+
+    embedding = embedding or embedding_id()
+    if "@onnx" in embedding:
+        from index.onnx_export import runtime_facts as onnx_facts
+
+        return {"embedding_model": embedding, **onnx_facts()}
+    import platform
+    from importlib.metadata import version
+
+    return {"embedding_model": embedding, "torch": version("torch"), "machine": platform.machine(),
+            "cpu": cpu_model(), "cpu_features": cpu_features()}
 
 
 def sentence_model(backend: str | None = None):

@@ -84,35 +84,30 @@ class OnnxEncoder:
     def encode(
         self,
         texts: Sequence[str],
-        batch_size: int = 64,
+        batch_size: int = 64,  # noqa: ARG002 - sentence-transformers' signature; see below
         normalize_embeddings: bool = True,
         **_ignored: Any,  # sentence-transformers' other options (convert_to_numpy, ...)
     ) -> np.ndarray:
-        """One row per text, in the order given. Batches are formed from texts of similar
-        length (sorted by wordpiece count), so that little padding is computed."""
+        """One row per text, in the order given, each text run through the model alone.
+
+        The int8 model quantizes its activations with one scale per run (ONNX Runtime's
+        DynamicQuantizeLinear takes the min and max of the whole input), so a text run in
+        a batch gets a vector that depends on the other texts and on their padding (cosine
+        down to 0.99 to itself run alone). Alone, a text's vector depends on the text only,
+        whichever process, batch or call embeds it; it costs no speed, as no padding is
+        computed (docs/benchmarks.md, "Portable vectors")."""
         if isinstance(texts, str):
             texts = [texts]
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        if not len(texts):
-            return out
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), max(1, batch_size)):
-            rows = order[start : start + batch_size]
-            out[rows] = self._run([encodings[i] for i in rows], normalize_embeddings)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            out[row] = self._run(encoding, normalize_embeddings)
         return out
 
-    def _run(self, encodings, normalize: bool) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    def _run(self, encoding, normalize: bool) -> np.ndarray:
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
         hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        weights = mask[..., None].astype(np.float32)
-        vectors = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        vector = hidden[0].mean(axis=0)
         if normalize:
-            vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-        return vectors
+            vector /= max(float(np.linalg.norm(vector)), 1e-12)
+        return vector

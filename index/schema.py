@@ -22,3 +22,11 @@ def day_number(day: date | str) -> int:
     elif isinstance(day, str):
         day = date.fromisoformat(day)
     return (day - _EPOCH).days
+
+
+def embedded_text(metadata: dict, document: str) -> str:
+    """The text a chunk's vector was computed from: its EMBEDDED_METADATA values, a blank
+    line, its text (what llama-index's `get_content(MetadataMode.EMBED)` gives for the
+    documents ingest builds). A re-embed recomputes vectors from the stored chunks with it."""
+    header = "\n".join(str(metadata.get(key, "")) for key in EMBEDDED_METADATA).strip()
+    return f"{header}\n\n{document}".strip() if header else document

@@ -63,6 +63,7 @@ def index_stats(settings) -> dict:
         "date_range": [min(days), max(days)] if days else None,
         "undated_articles": len(ids) - len(days),
         "embedding_model": store.embedding_id,
+        "embedding_runtime": store.embedding_runtime(),
         "store_mode": settings.store_mode,
         "store": str(settings.chroma_dir) if settings.store_mode == "embedded" else settings.chroma_url,
         "index_bytes": size,

@@ -7,6 +7,7 @@ model is refused, because vectors from two models are not comparable.
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import threading
@@ -21,6 +22,9 @@ from index.redact import redact, redact_url
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
+
+EMBEDDING_RUNTIME = "embedding_runtime"  # collection metadata: what computed the vectors
+REEMBEDDING = "re-embedding to "  # collection metadata while `newsbot reembed` runs
 
 
 class StoreError(RuntimeError):
@@ -62,25 +66,27 @@ def make_client(settings: Settings):
 
 
 def mismatch_message(settings: Settings, recorded: str, wanted: str) -> str:
-    """Why a collection is refused, and the command that re-embeds everything with this
-    process's model into a fresh store (ingest skips articles its docstore already holds,
-    so the re-embed needs a new data dir, or in server mode a new collection name, which
-    also names the docstore) before pointing the configuration at it."""
-    backend = wanted.rpartition("@")[2].split("-")[0]
+    """Why a collection is refused, and the command that makes it usable: `newsbot
+    reembed` recomputes its vectors in place with this process's model (resumable;
+    index/reembed.py), or the runtime that built it keeps reading it as it is."""
+    if recorded.startswith(REEMBEDDING):
+        target = recorded[len(REEMBEDDING):]
+        return (
+            f"the collection {settings.collection!r} is being re-embedded with {target} (or a "
+            f"re-embed was stopped); no process reads it until `newsbot reembed` finishes it"
+            + ("" if target == wanted else f" with that runtime (this process embeds with {wanted})")
+            + "."
+        )
     previous = recorded.rpartition("@")[2].split("-")[0]
-    if settings.chroma_url:
-        fresh = f"NEWSBOT_COLLECTION={shlex.quote(f'{settings.collection}-{backend}')}"
-    else:
-        fresh = f"NEWSBOT_DATA_DIR={shlex.quote(f'{settings.data_dir}-{backend}')}"
-    if previous in ("torch", "onnx") and previous != backend:
-        keep = f"NEWSBOT_EMBED_BACKEND={previous}"
-    else:  # another model, or another export recipe of this backend
+    if previous in ("torch", "onnx"):
+        keep = f"NEWSBOT_EMBED_BACKEND={previous} with the newsbot version that built it"
+    else:  # another model
         keep = "the newsbot version that built it"
     return (
         f"the collection {settings.collection!r} was built with {recorded}, but this process "
-        f"embeds with {wanted}; one collection never mixes the two. Re-embed the sources into "
-        f"a fresh store with `NEWSBOT_EMBED_BACKEND={backend} {fresh} newsbot reindex` and use "
-        f"that {fresh.split('=')[0]} from then on, or keep this store with {keep}."
+        f"embeds with {wanted}; one collection never mixes the two. Re-embed it in place with "
+        f"`newsbot reembed` (resumable; sources are not read again), or keep it as it is "
+        f"with {keep}."
     )
 
 
@@ -383,6 +389,24 @@ class Store:
             if not self.settings.chroma_url:
                 EMBEDDED.bumped(self.settings, generation, old, old + 1)
         return metadata["revision"]
+
+    def record_embedding_runtime(self) -> None:
+        """Note in the collection what computed the vectors just written (index/cpu.py):
+        `newsbot stats` shows it, so an index built on another host says so."""
+        from index.embedding import runtime_facts
+
+        facts = json.dumps(runtime_facts(self.embedding_id), sort_keys=True)
+        with EMBEDDED.lock:
+            current = self.client.get_collection(self.settings.collection, embedding_function=None)
+            metadata = dict(current.metadata or {})
+            if metadata.get(EMBEDDING_RUNTIME) != facts:
+                metadata[EMBEDDING_RUNTIME] = facts
+                current.modify(metadata=metadata)
+
+    def embedding_runtime(self) -> dict | None:
+        """What computed the vectors last written (None: written before this was recorded)."""
+        recorded = (self.collection.metadata or {}).get(EMBEDDING_RUNTIME)
+        return json.loads(recorded) if recorded else None
 
     def read(self, fn):
         """`fn()`, tried once more on a reopened client if Chroma fails: another process

@@ -107,6 +107,8 @@ class _Write:
             disable_cache=True,
         )
         remark: set[str] = set()
+        if todo:
+            self.store.record_embedding_runtime()  # before the first vector lands
         for start in range(0, len(todo), BATCH_ARTICLES):
             batch = todo[start : start + BATCH_ARTICLES]
             nodes, failed = embed_batch(pipeline, self.docstore, self.vectors, [item.document for item in batch])

@@ -53,10 +53,13 @@ LIBRARY = [
 ROUNDUP = ("https://www.cnn.com/2025/03/13/us/five-things-march-13/index.html", "CNN", "2025-03-13",
            "5 things to know for March 13",
            "\n\n".join([
-               "Port strike: Dockworkers in Rotterdam walked off the job, halting Europe's largest port. " * 1
-               + "Hundreds of ships are waiting offshore while the union and employers argue about wages. "
-               "Economists say supply chains across Europe could feel the pinch within a week if no deal is "
-               "reached, and retailers have begun warning customers about delays to deliveries.",
+               "Port strike: Dockworkers at the port of Rotterdam walked off the job in a 48-hour strike, "
+               "halting container traffic at Europe's largest port. The FNV union called the strike after talks "
+               "on wages and automation broke down, and 212 ships are waiting at anchor in the North Sea. "
+               "Terminal operators said container handling had stopped at the Maasvlakte terminals, and "
+               "shipping lines warned that cargo bound for Germany and Belgium would be delayed by several "
+               "days. Economists say supply chains across Europe could feel the pinch within a week if no deal "
+               "is reached, and retailers have begun warning customers about delays to deliveries.",
                "Basketball: The home team won its fifth straight game on Wednesday night behind 41 points from "
                "its star guard, who hit seven three-pointers in the second half. The coach praised the bench "
                "for its defence and said the team was finally healthy after a winter of injuries. The win "

@@ -181,8 +181,14 @@ def count_mentions(stories: list[Story], roundups: list[Article]) -> None:
     a story is coverage too, though the roundup is never a story of its own."""
     chunks = [a.chunk_vectors for a in roundups if a.chunk_vectors is not None]
     for story in stories:
-        vectors = np.stack([a.vector for a in story.articles])
-        story.mentions = sum(1 for c in chunks if float((vectors @ c.T).max()) >= MENTIONED)
+        story.mentions = sum(1 for c in chunks if mention_score(story, c) >= MENTIONED)
+
+
+def mention_score(story: Story, roundup_chunks: np.ndarray) -> float:
+    """How closely a roundup's nearest item matches the story (cosine; `MENTIONED` or more
+    counts as a mention)."""
+    vectors = np.stack([a.vector for a in story.articles])
+    return float((vectors @ roundup_chunks.T).max())
 
 
 def rank(stories: list[Story], as_of_day: int) -> list[Story]:

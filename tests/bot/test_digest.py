@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import make_settings, run_newsbot
+from tests.conftest import MARGIN, make_settings, run_newsbot
 from tests.digest_corpus import AS_OF, LIBRARY, OLD, PORT, ROUNDUP, VOLCANO, ingested_corpus, write_corpus
 
 
@@ -105,13 +105,18 @@ def test_llm_sentences_go_through_the_checker(corpus_dir, test_model):
 
 
 def test_a_roundup_item_counts_as_coverage_of_its_story(corpus_dir):
-    from bot.digest.stories import find_stories
+    from bot.digest.stories import MENTIONED, add_vectors, find_stories, mention_score, window_articles
     from bot.time_window import window_for
     from index.store import open_store
 
     store = open_store(make_settings(corpus_dir, llm="none"))
     window = window_for("", as_of=date.fromisoformat(AS_OF), since=date(2025, 3, 7))
     stories = find_stories(store, window)
+    # each deciding score is well clear of the threshold, so no host's rounding flips it
+    roundup = [a for a in window_articles(store, window) if a.url == ROUNDUP[0]]
+    add_vectors(store, roundup)
+    scores = [mention_score(s, roundup[0].chunk_vectors) for s in stories]
+    assert scores[0] >= MENTIONED + MARGIN and max(scores[1:]) <= MENTIONED - MARGIN, (scores, MENTIONED)
     assert [s.mentions for s in stories] == [1, 0, 0]  # CNN's "5 things" has an item on the port strike only
     assert all(not a.roundup for s in stories for a in s.articles)
 

@@ -74,8 +74,11 @@ PROBE = textwrap.dedent(
     missing = []
     for start in range(0, len(got["ids"]), 500):
         ids, vectors = got["ids"][start:start + 500], got["embeddings"][start:start + 500]
-        found = collection.query(query_embeddings=[list(v) for v in vectors], n_results=1, include=["distances"])
-        missing += [chunk_id for chunk_id, hit in zip(ids, found["ids"]) if hit[:1] != [chunk_id]]
+        # among the nearest 5, not first: HNSW search is approximate (its graph, built with the
+        # CPU's own distance kernels, may rank a near-twin first), but a vector lost from the
+        # index is never returned at all
+        found = collection.query(query_embeddings=[list(v) for v in vectors], n_results=5, include=["distances"])
+        missing += [chunk_id for chunk_id, hits in zip(ids, found["ids"]) if chunk_id not in hits]
     print(json.dumps({"chunks": len(got["ids"]), "missing": missing}))
     """
 )
@@ -295,7 +298,7 @@ def test_a_reader_that_writes_never_persists_a_stale_index(tmp_path):
     def reader_finds(start: int) -> None:
         reader.revision()  # what a retrieval does first (index/chunks.py), then it queries
         vector = np.random.default_rng(start).random((1, 32))  # the first vector written from `start`
-        assert reader.collection.query(query_embeddings=vector.tolist(), n_results=1)["ids"] == [[f"bulk-{start}"]]
+        assert f"bulk-{start}" in reader.collection.query(query_embeddings=vector.tolist(), n_results=5)["ids"][0]
 
     reader = open_store(settings)
     other_process_writes(0)
