@@ -1,13 +1,14 @@
 """Fusion variants scored on one or more eval sets, from candidate lists computed once.
 
     python bench/tune_retrieval.py --dataset ../shared/eval/realtimeqa-2023 \
-        --dataset ../shared/eval/realtimeqa-dev [--split halves|gold-age] [--top 30]
+        --dataset ../shared/eval/realtimeqa-dev [--split halves|gold-age] [--top 30] \
+        [--extra-corpus ../shared/corpora/bbc ...] [--shift 0 --shift 365]
 
 For each question: the vector and BM25 candidates (each list's top `CANDIDATES` chunks)
 inside its date window as of the day it was asked, and the article-level title BM25 —
 computed once per set and cached beside its eval index. Every variant (fusion, BM25
-weight, title weight, default recency scale, the date phrase's own span as the recency
-scale, protection of each signal's top 3) then goes through the production code
+weight, title weight, recency (none, the old multiplied prior, or freshness added with a
+weight and scale), protection of each signal's top 3) then goes through the production code
 (`index.retrieval.fuse` and `top_articles`) to a 10-article list: Hit@1/5/10 and MRR@10.
 
 The protocol: the first dataset (or, with `--split halves`, its first half of weeks) is
@@ -25,7 +26,7 @@ import pickle
 import re
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.metrics import is_gold, normalise_url  # noqa: E402
 from bot.evaluation.runner import (  # noqa: E402
+    dataset_fingerprint,
     gold_age,
     load_questions,
     prepare_index,
     published_dates,
     split_rows,
+    time_relative,
 )
 from bot.time_window import window_for  # noqa: E402
 from index.retrieval import (  # noqa: E402
@@ -58,19 +61,24 @@ from index.store import open_store  # noqa: E402
 WEEK = re.compile(r"\b(this|last|past) week\b", re.I)
 
 
-def candidates(dataset: Path, open_weeks: bool = False) -> list[dict]:
+def candidates(dataset: Path, open_weeks: bool = False, extra: tuple[Path, ...] = (), shift: int = 0) -> list[dict]:
     """Per question: window, vector hits, (keyword hit, BM25) pairs, title scores, gold.
     `open_weeks`: a "this week" question gets no lower date bound, only the 7-day recency
-    scale ("phrase span" in the grid) as its preference for the last days."""
-    settings = prepare_index(dataset, Settings(_env_file=None), log=lambda m: print(m, file=sys.stderr))
-    cache = Path(settings.data_dir) / f"tune-candidates-{CANDIDATES}{'-open-weeks' if open_weeks else ''}.pkl"
+    scale ("phrase span" in the grid) as its preference for the last days. `extra`: other
+    corpora in the same index; `shift`: asked that many days after the question's date
+    (questions whose words are relative to the day asked are left out)."""
+    settings = prepare_index(dataset, Settings(_env_file=None), log=lambda m: print(m, file=sys.stderr), extra=extra)
+    tag = f"{dataset_fingerprint(dataset)}-{CANDIDATES}{'-open-weeks' if open_weeks else ''}-shift{shift}"
+    cache = Path(settings.data_dir) / f"tune-candidates-{tag}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     store = open_store(settings)
     table = store.chunks
     cases = []
     for q in load_questions(dataset, None):
-        window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]))
+        if shift and time_relative(q["question"]):
+            continue
+        window = window_for(q["question"], as_of=date.fromisoformat(q["asked"]) + timedelta(days=shift))
         if WEEK.search(q["question"]):
             window = replace(window, min_day=None if open_weeks else window.min_day, recency_days=7.0)
         with table.pinned():
@@ -83,11 +91,19 @@ def candidates(dataset: Path, open_weeks: bool = False) -> list[dict]:
     return cases
 
 
-def ranked_urls(case: dict, fusion: str, w_kw: float, w_title: float, recency: float, phrase: bool,
+def ranked_urls(case: dict, fusion: str, w_kw: float, w_title: float, recency: str, phrase: bool,
                 protect: bool, n: int = 10) -> list[list[str]]:
+    """`recency`: "none", "x<days>" (every question multiplied by exp(-age/days), the old
+    prior) or "+<weight>/<days>" (freshness added, times the weight; questions asking for
+    the latest news multiplied, as `fuse` does)."""
     window = case["window"] if phrase else replace(case["window"], recency_days=None)
-    fused = fuse(case["vector"], case["keyword"], window, w_kw, recency, title_scores=case["titles"],
-                 title_weight=w_title, fusion=fusion)
+    days, weight = None, 0.0
+    if recency.startswith("x"):
+        days, window = float(recency[1:]), replace(window, latest=True)
+    elif recency.startswith("+"):
+        weight, days = (float(x) for x in recency[1:].split("/"))
+    fused = fuse(case["vector"], case["keyword"], window, w_kw, days, title_scores=case["titles"],
+                 title_weight=w_title, fusion=fusion, recency_weight=weight)
     protected = []
     if protect:
         for hits in (case["vector"], [h for h, _ in case["keyword"]]):
@@ -126,26 +142,31 @@ def main():
                         help="halves: each set also as its first and second half of weeks (by asked date); "
                              "gold-age: also by the age of the newest gold article (runner.GOLD_AGE_PARTS).")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--extra-corpus", type=Path, action="append", default=[],
+                        help="Another eval set or folder of articles in the same index (repeatable).")
+    parser.add_argument("--shift", type=int, action="append", default=None,
+                        help="Also ask each set this many days after its questions' dates (repeatable; 0 = on the day).")
     parser.add_argument("--open-weeks", action="store_true",
                         help='"this week" questions without the lower date bound (recency scale 7 days instead).')
     args = parser.parse_args()
     columns: list[tuple[str, list[dict]]] = []
-    for dataset in args.dataset:
-        cases = candidates(dataset, args.open_weeks)
-        name = dataset.name
+    for dataset, shift in itertools.product(args.dataset, args.shift or [0]):
+        cases = candidates(dataset, args.open_weeks, tuple(args.extra_corpus), shift)
+        name = dataset.name + (f" +{shift}d" if shift else "")
         if args.split == "halves":
             first, second = split_rows(cases, "halves")
             columns += [(f"{name} {first[0]}", first[1]), (f"{name} {second[0]}", second[1])]
         elif args.split == "gold-age":
             columns += [(f"{name} {part}", part_cases) for part, part_cases in by_gold_age(dataset, cases) if part_cases]
         columns.append((name, cases))
+    recency = ["none", "x30", *(f"+{w}/{d}" for w in (0.05, 0.1, 0.2, 0.3) for d in (14, 30, 90))]
     grid = [
-        *itertools.product(["rrf"], [1.0, 1.5], [0.0, 0.5, 1.0], [0, 14, 30, 60], [False, True], [False, True]),
-        *itertools.product(["score"], [1.0, 1.5, 2.0], [0.0, 0.5], [0, 14, 30, 60], [False, True], [False, True]),
+        *itertools.product(["rrf"], [1.0, 1.5], [0.0, 0.5], recency, [False], [False, True]),
+        *itertools.product(["score"], [1.0, 1.5, 2.0], [0.0, 0.5], recency, [False], [False, True]),
     ]
     rows = [(v, [figures(cases, v) for _, cases in columns]) for v in grid]
     rows.sort(key=lambda r: (r[1][0][3], r[1][0][1]), reverse=True)
-    head = "| fusion | w_kw | w_title | recency days | phrase span | protect top 3 | "
+    head = "| fusion | w_kw | w_title | recency | phrase span | protect top 3 | "
     head += " | ".join(f"{name} ({len(cases)}) Hit@1 / @5 / @10 / MRR@10" for name, cases in columns) + " |"
     print(head)
     print("|" + " --- |" * (6 + len(columns)))

@@ -50,6 +50,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     removed_markers: int = 0  # the model's markers that pointed to no listed source
+    # refused although relevant articles were read: the nearest ones, offered as related
+    # reading, never as sources of an answer (no quote, not verified)
+    related: list[Citation] = field(default_factory=list)
 
     @property
     def invalid_markers(self) -> int:
@@ -110,6 +113,14 @@ class AnswerEngine:
         if len(hits) > 1:  # roundups matter only when another article could be cited instead
             add_cohesion(self.store, hits)
         return hits
+
+
+RELATED = 3  # articles a refusal offers as related reading
+
+
+def related_articles(hits: list[Hit]) -> list[Citation]:
+    """The nearest articles a refusal offers: read, and found not to state the answer."""
+    return [_citation(i, hit, "", verified=False) for i, hit in enumerate(hits[:RELATED], 1)]
 
 
 def _citation(n: int, hit: Hit, quote: str, verified: bool = True) -> Citation:

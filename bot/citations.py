@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.newer_claims import Claim, prefer_newer
-from bot.sentences import attach_markers, markers_in, numbers_in, split_sentences, strip_markers
+from bot.sentences import attach_markers, markers_in, names_in, numbers_in, split_sentences, strip_markers
 from bot.support import SourceText, Support, support_of
 from index.embedding import encode
 
@@ -88,8 +88,8 @@ class CitationChecker:
         vector = encode([text])[0]
         markers = markers_in(sentence)
         self.invalid += sum(1 for n in markers if n not in self.by_n)
-        numbers = numbers_in(text)
-        support = {n: support_of(vector, numbers, s) for n, s in self.by_n.items()}
+        numbers, names = numbers_in(text), names_in(text)
+        support = {n: support_of(vector, numbers, s, names) for n, s in self.by_n.items()}
         candidates = _citable([n for n, s in support.items() if _supports(s, self.threshold)], self.by_n)
         ok = [n for n in markers if n in candidates]
         if not ok and candidates:
@@ -149,4 +149,4 @@ def _best_of(candidates: list[int], support: dict[int, Support]) -> int:
 
 
 def _supports(support: Support, threshold: float) -> bool:
-    return support.numbers_ok and support.score >= threshold
+    return support.numbers_ok and support.names_ok and support.score >= threshold

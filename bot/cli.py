@@ -326,7 +326,7 @@ def ask(
 
 @app.command()
 def digest(
-    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="From this day (default: yesterday)."),
+    since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="From this day (default: the day before the newest article, at most yesterday)."),
     until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="To this day (default: --as-of)."),
     as_of: Optional[datetime] = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="As of this day (default today)."),
     topic: Optional[str] = typer.Option(None, "--topic", help="Only stories relevant to this text."),
@@ -347,7 +347,8 @@ def digest(
     _require_articles(settings)
     try:
         result = run_digest(settings, backend=backend, as_of=as_of and as_of.date(), since=since and since.date(),
-                            until=until and until.date(), topic=topic, stories=stories, sources=source or [])
+                            until=until and until.date(), topic=topic, stories=stories, sources=source or [],
+                            newest_when_no_window=True)
     except ScopeError as exc:
         _fail(f"--source: {exc}")
     except (StoreError, LLMError) as exc:
@@ -376,6 +377,12 @@ def evaluate(
         None, "--from-feedback", help="Write the 👎 answers of the question log to this file as eval rows to complete."
     ),
     digest: bool = typer.Option(False, "--digest", help="Measure weekly digests instead: story coverage, support, time."),
+    as_of_shift: int = typer.Option(0, "--as-of-shift", help="Ask each question DAYS after its date "
+                                    "(questions with relative time words are listed and skipped)."),
+    extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="Also index this eval set or folder of "
+                                            "articles as distractors (repeatable)."),
+    without_gold: bool = typer.Option(False, "--without-gold", help="Leave each question's gold articles (and every "
+                                      "article stating its answer) out: a refusal is then right."),
 ):
     """Retrieval (Hit@k, MRR) and answer quality (accuracy, citation precision, latency)."""
     from bot.evaluation.runner import SPLITS, markdown_report, run_eval
@@ -397,9 +404,16 @@ def evaluate(
             _fail("--split gold-age is for questions; digests split by halves or weeks")
         if digest:  # the same options, measured on weekly digests
             from bot.evaluation.digest_eval import digest_markdown as markdown_report, run_digest_eval as run_eval
+        options = {} if digest else {"as_of_shift": as_of_shift, "extra": tuple(extra_corpus),
+                                     "without_gold": without_gold}
+        if digest and (as_of_shift or extra_corpus or without_gold):
+            _fail("--as-of-shift, --extra-corpus and --without-gold are for questions, not --digest")
+        for extra in extra_corpus:
+            if not extra.is_dir():
+                _fail(f"--extra-corpus {extra}: not a folder")
         result = run_eval(dataset, get_settings(), limit=limit, backend=backend,
                           log=lambda m: err.print(m, highlight=False), llm_cache=llm_cache,
-                          answers=not retrieval_only, split=split)
+                          answers=not retrieval_only, split=split, **options)
     except StoreError as exc:
         _fail(str(exc))
     table = markdown_report(result)

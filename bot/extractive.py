@@ -7,7 +7,7 @@ import re
 
 from bot.citations import FirstUse
 from bot.newer_claims import Claim, prefer_newer
-from bot.sentences import attach_markers
+from bot.sentences import attach_markers, named_in, names_in, numbers_in
 from bot.stop_words import STOP_WORDS
 from bot.support import SourceText
 from index.embedding import encode
@@ -21,26 +21,39 @@ def _terms(text: str) -> set[str]:
     return {w for w in words if w not in STOP_WORDS and len(w) > 1}
 
 
-def echoes_question(sentence: str, q_terms: set[str]) -> bool:
+def echoes_question(sentence: str, q_terms: set[str], question: str = "") -> bool:
     """A sentence that asks something, or restates the question with next to nothing
     new, is no answer: daily digests quote the quiz question itself ("Which former pope
-    was laid to rest this week?"), and it is the best match for that question."""
+    was laid to rest this week?"), and it is the best match for that question. A sentence
+    that adds a name or a number the question lacks ("... confirmed the codename
+    ZEBRAQUOKKA for its new plant") is the answer, however much of the question it repeats."""
     if "?" in sentence:
         return True
+    if names_in(sentence) - names_in(question) or numbers_in(sentence) - numbers_in(question):
+        return False
     terms = _terms(sentence)
     covered = len(q_terms & terms) / max(1, len(q_terms))
     return covered >= 0.8 and len(terms - q_terms) <= 2
 
 
+def about_the_question(question_names: set[str], source: SourceText) -> bool:
+    """A source may answer only if it names something the question names (when the
+    question names anything): an article on the US primaries does not answer a question
+    about Taiwan's election, however close its sentences are."""
+    return not question_names or any(named_in(name, source.words) for name in question_names)
+
+
 def rank_sentences(question: str, sources: list[SourceText]) -> list[tuple[float, int, str]]:
     """(score, source n, sentence), best first: cosine similarity plus keyword overlap."""
     q_vec = encode([question])[0]
-    q_terms = _terms(question)
+    q_terms, q_names = _terms(question), names_in(question)
     ranked = []
     for source in sources:
+        if not about_the_question(q_names, source):
+            continue
         sims = source.vectors @ q_vec
         for sentence, sim in zip(source.sentences, sims):
-            if echoes_question(sentence, q_terms):
+            if echoes_question(sentence, q_terms, question):
                 continue
             overlap = len(q_terms & _terms(sentence)) / max(1, len(q_terms))
             ranked.append((float(sim) + 0.2 * overlap, source.n, sentence))

@@ -95,6 +95,48 @@ def numbers_in(text: str) -> set[str]:
     return {n.strip("$%").replace(",", "") for n in NUMBER.findall(text) if any(c.isdigit() for c in n)}
 
 
+_WORD = re.compile(r"[A-Za-z][\w'’.-]*[A-Za-z0-9]|[A-Za-z]")
+# Capitalised words that name nothing (sentence openers, titles, months and days are dates).
+_NOT_NAMES = frozenset("""i a an the this that these those it he she they we you his her their its our
+    mr mrs ms dr sir president prime minister secretary senator governor king queen pope
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december""".split())
+
+
+def names_in(text: str) -> set[str]:
+    """The names a text states, lower-cased: capitalised words after a sentence's first word
+    and all-caps words anywhere ("Ramaswamy", "Taiwan", "PSL", "ZEBRAQUOKKA"). An answer that
+    names a person, place or thing its source never names says what the source does not."""
+    out: set[str] = set()
+    for sentence in split_sentences(text) or [text]:
+        words = _WORD.findall(strip_markers(sentence))
+        for i, word in enumerate(words):
+            if (word.isupper() and len(word) > 1) or (i > 0 and word[0].isupper()):
+                name = _normal(word)
+                if name and name not in _NOT_NAMES:
+                    out.add(name)
+    return out
+
+
+def words_in(text: str) -> set[str]:
+    """Every word of a text, normalised as `names_in` does: what a name is looked up in."""
+    return {_normal(w) for w in _WORD.findall(text)}
+
+
+def _normal(word: str) -> str:
+    """Lower case, no possessive, no dots ("Taiwan's" → "taiwan", "U.S." → "us")."""
+    word = re.sub(r"['’]s$", "", word.lower())
+    return word.replace(".", "").strip("'’-")
+
+
+def named_in(name: str, words: set[str]) -> bool:
+    """`name` is one of `words`, or shares its first five letters with one ("Mexican" is
+    named by "Mexico", "Ukrainian" by "Ukraine")."""
+    if name in words:
+        return True
+    return len(name) >= 5 and any(len(w) >= 5 and w[:5] == name[:5] for w in words)
+
+
 def before_final_stop(sentence: str, addition: str) -> str:
     """`Text.` + `(x)` → `Text (x).`: what belongs to a sentence (its citations, its "as
     of" date) goes inside its final stop, so the next sentence does not seem to own it."""

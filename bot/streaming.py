@@ -182,7 +182,7 @@ def stream_answer(
 
 def _checked(engine: "AnswerEngine", question: str, hits: list[Hit], on_token: OnToken | None):
     """Sentence events, then the Answer itself (not wrapped)."""
-    from bot.answer import Answer, _citation
+    from bot.answer import Answer, _citation, related_articles
 
     backend = engine.backend
     if not hits:
@@ -229,12 +229,12 @@ def _checked(engine: "AnswerEngine", question: str, hits: list[Hit], on_token: O
                 )
                 return
             if is_refusal(reply):
-                yield Answer(question, REFUSAL, True, [], backend)
+                yield Answer(question, REFUSAL, True, [], backend, related=related_articles(hits))
                 return
             log.info("no supported sentence in the LLM answer; answering extractively")
     text, used, quotes = extractive_answer(question, sources)
     if not used:
-        yield Answer(question, REFUSAL, True, [], backend, error=error)
+        yield Answer(question, REFUSAL, True, [], backend, error=error, related=related_articles(hits))
         return
     for piece in _pieces(text):
         yield Sentence(piece)

@@ -1,17 +1,19 @@
 """How well a source supports a sentence: embedding similarity to the source's best
-sentence or its headline, plus a hard rule that numbers in the sentence must appear in
-the source.
+sentence or its headline, plus two hard rules: the numbers and the names a sentence
+states must appear in the source (similarity says a sentence and a source are about the
+same thing, not that the source states it: "PSL stands for Pacific Stout [1]" scores
+like a true answer against an article on PSL that never says "Pacific Stout").
 
 Used to verify the LLM's citations and to pick extractive sentences and quotes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.sentences import numbers_in, split_sentences
+from bot.sentences import named_in, names_in, numbers_in, split_sentences, words_in
 from index.embedding import encode
 from index.retrieval import Hit
 
@@ -32,6 +34,7 @@ class SourceText:
     numbers: set[str]
     title: str = ""  # the headline, whitespace-normalised: an answer often restates it
     title_vector: np.ndarray | None = None
+    words: set[str] = field(default_factory=set)  # every word of title and text, lower-cased
 
     @property
     def roundup(self) -> bool:
@@ -45,6 +48,7 @@ class Support:
     score: float
     quote: str
     numbers_ok: bool
+    names_ok: bool = True
 
 
 def prepare_sources(hits: list[Hit]) -> list[SourceText]:
@@ -64,13 +68,16 @@ def prepare_sources(hits: list[Hit]) -> list[SourceText]:
                 numbers=numbers_in(hit.title + " " + hit.text),
                 title=titles[n - 1],
                 title_vector=vectors[len(flat) + n - 1] if titles[n - 1] else None,
+                words=words_in(hit.title + " " + hit.text),
             )
         )
         offset += len(sentences)
     return out
 
 
-def support_of(vector: np.ndarray, numbers: set[str], source: SourceText) -> Support:
+def support_of(vector: np.ndarray, numbers: set[str], source: SourceText, names: set[str] = frozenset()) -> Support:
+    """`names`: the names the sentence states (`bot.sentences.names_in`); each must be in
+    the source."""
     sims = source.vectors @ vector
     best = int(np.argmax(sims))
     score, quote = float(sims[best]), source.sentences[best]
@@ -78,4 +85,5 @@ def support_of(vector: np.ndarray, numbers: set[str], source: SourceText) -> Sup
         title_score = float(source.title_vector @ vector)
         if title_score > score:
             score, quote = title_score, source.title
-    return Support(score=score, quote=quote, numbers_ok=numbers <= source.numbers)
+    return Support(score=score, quote=quote, numbers_ok=numbers <= source.numbers,
+                   names_ok=all(named_in(name, source.words) for name in names))

@@ -18,6 +18,13 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _MONTH_YEAR = re.compile(r"\b(?:in|during|from)\s+(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{4})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during)\s+((?:19|20)\d{2})\b", re.I)
+# A month named without a year ("in January"): the latest such month up to the day asked.
+_MONTH = re.compile(r"\b(?:in|during|since)\s+(" + "|".join(name for name in _MONTHS if len(name) > 3 or name == "may")
+                    + r")\b(?!\.?\s+\d)", re.I)
+# Words asking for the newest report or the current state: ranked by freshness, not only relevance.
+LATEST = re.compile(
+    r"\b(latest|newest|most recent|recent(ly)?|now|currently|current|so far|to date|as of today|"
+    r"this week|today|still|anymore|yet)\b", re.I)
 
 
 def relative_range(question: str, as_of: date) -> tuple[date | None, date | None]:
@@ -46,6 +53,11 @@ def relative_range(question: str, as_of: date) -> tuple[date | None, date | None
     if match:
         year = int(match.group(1))
         return date(year, 1, 1), date(year, 12, 31)
+    match = _MONTH.search(question)
+    if match:
+        month = _MONTHS[match.group(1).lower()]
+        year = as_of.year if month <= as_of.month else as_of.year - 1
+        return date(year, month, 1), min(as_of, date(year, month, calendar.monthrange(year, month)[1]))
     return None, None
 
 
@@ -64,4 +76,5 @@ def window_for(
         min_day=day_number(since) if since else None,
         max_day=day_number(until),
         as_of_day=day_number(as_of),
+        latest=bool(LATEST.search(question)),
     )

@@ -383,9 +383,12 @@ class ChunkTable:
         days = snap.days[snap.live]
         return days[days >= 0]
 
-    def newest_day(self) -> int | None:
-        """Days since the epoch of the newest dated chunk (None: nothing dated)."""
+    def newest_day(self, at_most: int | None = None) -> int | None:
+        """Days since the epoch of the newest dated chunk, up to day `at_most` if given
+        (None: nothing dated)."""
         dated = self._live_days(self._ready())
+        if at_most is not None:
+            dated = dated[dated <= at_most]
         return int(dated.max()) if len(dated) else None
 
     def excludes_any(self, min_day: int | None, max_day: int | None) -> bool:

@@ -157,6 +157,7 @@ class Window:
     max_day: int | None = None
     as_of_day: int | None = None  # for the recency prior
     recency_days: float | None = None  # the span a date phrase names ("this week": 7), if any
+    latest: bool = False  # the question asks for the latest news or the current state
 
     def where(self) -> dict | None:
         clauses = []
@@ -227,6 +228,7 @@ def fuse(
     title_scores: dict[str, float] | None = None,
     title_weight: float = 0.0,
     fusion: str = "score",
+    recency_weight: float = 0.0,
 ) -> list[Hit]:
     """The candidate chunks of both lists, best first.
 
@@ -234,11 +236,16 @@ def fuse(
     is in, and its article 1 / (60 + the article's rank by title BM25) × title_weight; the
     scales of cosine and BM25 never meet, so neither can bury the other's finds.
     "score": cosine + keyword_weight × BM25 / the question's best BM25 + title_weight ×
-    title BM25 / the best among the candidates. Either way times a recency prior
-    exp(-age / scale) from the day asked, the scale being the window's own
-    `recency_days` if it has one, else the setting. Score fusion is the default: it beat
-    RRF on both eval sets (README "Answer quality"); a 7-day scale for "this week"
-    questions lost on both and is not used."""
+    title BM25 / the best among the candidates.
+
+    Then recency, as evidence rather than an eraser: each chunk's freshness
+    exp(-age / scale) (the scale being the window's own `recency_days` if it has one, else
+    the setting) is *added*, times `recency_weight`, so newer wins among articles about as
+    relevant while a clearly more relevant old article still beats a loosely related new
+    one. A question that asks for the latest news or the current state (`window.latest`)
+    is *multiplied* by its freshness instead: there the newest report is the answer. An
+    undated article is neither newer nor older than the dated candidates: it gets their
+    mean freshness."""
     fused: dict[str, float] = {}
     by_id: dict[str, Hit] = {}
     for hit in vector_hits:
@@ -267,12 +274,23 @@ def fuse(
         for chunk_id, hit in by_id.items():
             fused[chunk_id] += title_part.get(hit.article_id, 0.0)
     scale = window.recency_days or recency_days
-    if scale and window.as_of_day is not None:
-        for chunk_id, hit in by_id.items():
-            day = _day(hit.published)
-            if day is not None:
-                fused[chunk_id] *= math.exp(-max(0, window.as_of_day - day) / scale)
+    if scale and window.as_of_day is not None and (window.latest or recency_weight):
+        fresh = freshness(by_id, window.as_of_day, scale)
+        for chunk_id in by_id:
+            if window.latest:
+                fused[chunk_id] *= fresh[chunk_id]
+            else:
+                fused[chunk_id] += recency_weight * fresh[chunk_id]
     return [by_id[c] for c in sorted(fused, key=fused.get, reverse=True)]
+
+
+def freshness(hits: dict[str, Hit], as_of_day: int, scale: float) -> dict[str, float]:
+    """exp(-age / scale) per chunk id (an article from after `as_of_day` counts as new); an
+    undated chunk gets the mean of the dated ones, so it is neither favoured nor buried."""
+    days = {chunk_id: _day(hit.published) for chunk_id, hit in hits.items()}
+    fresh = {c: math.exp(-max(0, as_of_day - d) / scale) for c, d in days.items() if d is not None}
+    undated = sum(fresh.values()) / len(fresh) if fresh else 1.0
+    return {c: fresh.get(c, undated) for c in hits}
 
 
 def top_articles(ranked: list[Hit], protected: list[str], n: int) -> list[str]:
@@ -364,7 +382,7 @@ def _ranked(
     ranked = fuse(
         vector_hits, keyword_hits, window, settings.keyword_weight, settings.recency_days,
         title_scores=store.chunks.title_scores(question) if settings.title_weight else None,
-        title_weight=settings.title_weight, fusion=settings.fusion,
+        title_weight=settings.title_weight, fusion=settings.fusion, recency_weight=settings.recency_weight,
     )
     protected = []
     for hits in (vector_hits, [hit for hit, _ in keyword_hits]):

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
     fusion: Literal["rrf", "score"] = "score"
     recency_days: float = 30.0
+    recency_weight: float = Field(default=0.1, ge=0)  # added freshness (index/retrieval.py `fuse`)
     keyword_weight: float = 1.5
     title_weight: float = 0.5
     write_log_revisions: int = Field(default=1000, ge=1)  # revisions the write log keeps (index/write_log.py)

@@ -16,6 +16,7 @@ from bot.digest.stories import Story, find_stories
 from bot.digest.summary import summarize
 from bot.time_window import window_for
 from index.retrieval import retrieve_articles
+from index.schema import day_number
 from index.store import Store
 
 # How many articles the topic's retrieval may name: stories holding one of them are "about" it.
@@ -67,11 +68,22 @@ class WritingPace:
         _PACE[self.model] = (seconds, time.monotonic())
 
 
-def digest_window(as_of: date | None, since: date | None, until: date | None) -> tuple[date, date, date]:
-    """(as_of, since, until): by default yesterday and today, as of today."""
+def digest_window(as_of: date | None, since: date | None, until: date | None,
+                  newest: date | None = None) -> tuple[date, date, date]:
+    """(as_of, since, until): by default yesterday and today, as of today; given the day of
+    the newest article (`newest`) and no window, the newest two days that have articles,
+    so a digest asked of an index that stopped growing shows its last news, not nothing."""
     as_of = as_of or date.today()
+    if since is None and until is None and newest is not None and newest < as_of - timedelta(days=1):
+        until = newest
     until = min(until or as_of, as_of)
     return as_of, since or (until - timedelta(days=1)), until
+
+
+def newest_article_day(store: Store, as_of: date | None) -> date | None:
+    """The publication day of the newest dated article up to `as_of` (None: nothing dated)."""
+    day = store.chunks.newest_day(at_most=day_number(as_of or date.today()))
+    return None if day is None else date(1970, 1, 1) + timedelta(days=day)
 
 
 def topic_stories(store: Store, stories: list[Story], topic: str, window, allowed, min_relevance: float) -> list[Story]:
@@ -95,12 +107,16 @@ def build_digest(
     stories: int = 10,
     allowed: set[str] | None = None,
     sources: list[str] | None = None,
+    newest_when_no_window: bool = False,
 ) -> Digest:
     """The digest of articles published from `since` to `until` (inclusive; nothing after
     `as_of`). `allowed`: the article ids a scope permits (None: all); `sources` are only
-    reported in the window."""
+    reported in the window. `newest_when_no_window`: asked without a window (the CLI, the
+    `/digest` command), cover the newest days that have articles; a scheduled digest keeps
+    to yesterday and today, and when that window is empty it says where the news ends."""
     started = time.perf_counter()
-    as_of, since, until = digest_window(as_of, since, until)
+    newest = store.read(lambda: newest_article_day(store, as_of))
+    as_of, since, until = digest_window(as_of, since, until, newest if newest_when_no_window else None)
     window = window_for("", as_of=as_of, since=since, until=until)
     found = store.read(lambda: find_stories(store, window, allowed))
     if topic:
@@ -108,7 +124,8 @@ def build_digest(
     grouped = time.perf_counter()
     pace = WritingPace(settings.digest_seconds, llm.describe() if llm is not None else "none")
     digest = Digest(window={"since": since.isoformat(), "until": until.isoformat(), "as_of": as_of.isoformat(),
-                            "topic": topic or None, "sources": list(sources or [])})
+                            "topic": topic or None, "sources": list(sources or []),
+                            "newest_article": newest and newest.isoformat()})
     written_by_llm = 0
     for story in found[:stories]:
         use_llm = llm is not None and pace.fits(time.perf_counter() - started)

@@ -12,6 +12,18 @@ def also_reported(story: dict) -> list[dict]:
     return [a for a in story["articles"] if (a["url"], a["source_path"]) not in cited]
 
 
+def no_stories(heading: str, window: dict) -> str:
+    """What an empty digest says: nothing in the window, and where the news ends when the
+    newest article is older than the window."""
+    text = f"{heading}: no stories in this window."
+    newest = window.get("newest_article")
+    if newest and newest < window["since"]:
+        text += f" The newest article in the index is from {newest}."
+    elif not newest:
+        text += " No article in the index has a publication date up to this day."
+    return text
+
+
 def digest_text(digest: dict) -> str:
     window = digest["window"]
     head = f"Digest {window['since']} to {window['until']}"
@@ -20,7 +32,7 @@ def digest_text(digest: dict) -> str:
     if window.get("sources"):
         head += f" from {', '.join(window['sources'])}"
     if not digest["stories"]:
-        return head + ": no stories in this window."
+        return no_stories(head, window)
     lines = [head + f" ({len(digest['stories'])} stories)", ""]
     for i, story in enumerate(digest["stories"], 1):
         lines.append(f"{i}. {story['headline']} — {story['published'] or 'date unknown'}")

@@ -80,6 +80,11 @@ def answer_correct(answer: str, right: str, choices: list[str]) -> bool:
     return _contains(text, right) and not any(_contains(text, c) for c in wrong)
 
 
+def contains_answer(normalised_text: str, right: str) -> bool:
+    """`supports_answer` for a text already through `normalise_text` (many questions, one text)."""
+    return _contains(normalised_text, right)
+
+
 def supports_answer(article_text: str, right: str) -> bool:
     """Whether a cited article states the right answer: a citation can be useful without
     being the one gold article (three outlets report the same recall)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from bot.evaluation.intervals import interval
 from bot.evaluation.metrics import (
     answer_correct,
+    contains_answer,
     gold_rank,
     is_gold,
     normalise_text,
@@ -33,14 +35,29 @@ METHOD_NAMES = {
 
 
 def dataset_fingerprint(dataset: Path) -> str:
-    with open(dataset / "articles.jsonl", "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+    """The content hash of a set's articles.jsonl, or of a folder's files (names and bytes)."""
+    if (dataset / "articles.jsonl").is_file():
+        with open(dataset / "articles.jsonl", "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in dataset.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(dataset)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
-def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
-    """A data dir of its own for the dataset, ingested once per content hash and backend."""
+def corpus_source(dataset: Path) -> Path:
+    """What to ingest of an eval set (its articles.jsonl) or of a plain folder of articles."""
+    return dataset / "articles.jsonl" if (dataset / "articles.jsonl").is_file() else dataset
+
+
+def prepare_index(dataset: Path, settings: Settings, log=print, extra: tuple[Path, ...] = ()) -> Settings:
+    """A data dir of its own for the dataset (and `extra` corpora ingested beside it as
+    distractors), ingested once per content hash and backend."""
     # one index per content and embedding backend: a collection never mixes two
     name = f"{dataset_fingerprint(dataset)}-{settings.embed_backend}"
+    if extra:  # one mixed index per set of corpora, whichever of them is asked about
+        corpora = "+".join(sorted({dataset_fingerprint(d) for d in (dataset, *extra)}))
+        name = f"mixed-{hashlib.sha256(corpora.encode()).hexdigest()[:16]}-{settings.embed_backend}"
     eval_settings = settings.model_copy(
         update={"data_dir": Path(settings.data_dir) / "eval" / name, "collection": f"eval-{name}"}
     )
@@ -48,10 +65,11 @@ def prepare_index(dataset: Path, settings: Settings, log=print) -> Settings:
     if not marker.exists():
         from ingest.run import ingest_sources
 
-        log(f"ingesting {dataset / 'articles.jsonl'} into {eval_settings.data_dir} (once per content)")
-        report = ingest_sources(eval_settings, [dataset / "articles.jsonl"])
+        sources = [corpus_source(d) for d in sorted({dataset, *extra}, key=dataset_fingerprint)]
+        log(f"ingesting {', '.join(map(str, sources))} into {eval_settings.data_dir} (once per content)")
+        report = ingest_sources(eval_settings, sources)
         log(report.summary())
-        for skipped in report.skipped:
+        for skipped in report.skipped[:20]:
             log(f"  skipped {skipped['path']}: {skipped['reason']}")
         if not (report.added or report.updated or report.unchanged):
             raise StoreError(f"no article of {dataset / 'articles.jsonl'} could be ingested")
@@ -188,17 +206,31 @@ def run_eval(
     llm_cache: Path | None = None,
     answers: bool = True,
     split: str | None = None,
+    as_of_shift: int = 0,
+    extra: tuple[Path, ...] = (),
+    without_gold: bool = False,
 ) -> dict:
-    """Every question asked as of its date: retrieval per method (10-article lists) and,
-    unless `answers` is off, the answer with its citations and its kind of miss."""
+    """Every question asked as of its date (plus `as_of_shift` days: asked later, and then
+    questions whose words are relative to the day asked are skipped): retrieval per method
+    (10-article lists) and, unless `answers` is off, the answer with its citations and its
+    kind of miss. `extra`: corpora indexed beside the set as distractors. `without_gold`:
+    each question asked with its gold articles and every article stating the answer left
+    out of retrieval; a refusal is then the right answer."""
+    from datetime import timedelta
+
     from bot.answer import AnswerEngine
+    from bot.scoped_answer import ScopedEngine
     from bot.time_window import window_for
     from index.retrieval import retrieve, retrieve_articles
     from index.store import open_store
 
-    eval_settings = prepare_index(dataset, settings, log)
+    eval_settings = prepare_index(dataset, settings, log, extra=tuple(extra))
     store = open_store(eval_settings)
     questions = load_questions(dataset, limit)
+    skipped = []
+    if as_of_shift:
+        skipped = [q for q in questions if time_relative(q["question"])]
+        questions = [q for q in questions if not time_relative(q["question"])]
     backend = backend or settings.llm
     engine = cache = None
     if answers:
@@ -210,27 +242,31 @@ def run_eval(
             engine.llm = cache = CachedLLM(engine.llm, llm_cache)
     table = store.chunks
     published = published_dates(dataset)
+    leave_out = GoldArticles(store) if without_gold else None
     rows = []
     for i, q in enumerate(questions, 1):
-        as_of = date.fromisoformat(q["asked"]) if q.get("asked") else None
+        as_of = date.fromisoformat(q["asked"]) + timedelta(days=as_of_shift) if q.get("asked") else None
         gold = {normalise_url(u) for u in q.get("gold_urls", [])}
         window = window_for(q["question"], as_of=as_of)
+        allowed = leave_out.allowed(gold, q["answer"]) if leave_out else None
         row = {"id": q.get("id"), "question": q["question"], "asked": q.get("asked"),
                "gold_age": gold_age(q.get("asked"), q.get("gold_urls", []), published)}
         for method in methods:
             started = time.perf_counter()
-            if method == "vector":
+            if method == "vector" and allowed is None:
                 urls = baseline_urls(store, q["question"])
             else:
-                hits = retrieve_articles(store, q["question"], 10, window=window, method=method)
+                hits = retrieve_articles(store, q["question"], 10, window=window, method=method, sources=allowed)
                 urls = [[h.url or "", *(h.also_at or [])] for h in hits]
             row[f"{method}_ms"] = round((time.perf_counter() - started) * 1000, 2)
             row[f"{method}_rank"] = gold_rank(urls, gold)
         if engine is not None:
-            result = engine.answer(q["question"], as_of=as_of)
-            correct = answer_correct(result.answer, q["answer"], q.get("choices", []))
+            asking = engine if allowed is None else ScopedEngine(engine, Only(allowed))
+            result = asking.answer(q["question"], as_of=as_of)
+            correct = (result.refused if without_gold
+                       else answer_correct(result.answer, q["answer"], q.get("choices", [])))
             shown = [h for h in retrieve(store, q["question"], eval_settings.top_k, window=window,
-                                         method=eval_settings.retrieval)
+                                         method=eval_settings.retrieval, sources=allowed)
                      if h.score >= eval_settings.min_relevance]
             cited = [
                 {"url": c.url, "title": c.title, "gold": is_gold([c.url or "", *c.also_at], gold),
@@ -251,6 +287,10 @@ def run_eval(
     report = {
         "dataset": str(dataset),
         "questions": len(questions),
+        "as_of_shift_days": as_of_shift,
+        "extra_corpora": [str(d) for d in extra],
+        "without_gold": without_gold,
+        "skipped_relative_time": [q["question"] for q in skipped],
         **summarise(rows, methods, backend if engine is not None else None),
         "llm_cache": {"path": str(llm_cache), "replayed": cache.hits, "generated": cache.misses} if cache else None,
     }
@@ -261,6 +301,51 @@ def run_eval(
         ]
     report["rows"] = rows
     return report
+
+
+def time_relative(question: str) -> bool:
+    """Whether a question's meaning moves with the day it is asked ("this week", "latest",
+    "yesterday", "in March"): asked later, it would be another question."""
+    from bot.time_window import LATEST, relative_range
+
+    if LATEST.search(question):
+        return True
+    since, _ = relative_range(question, date(2000, 6, 15))
+    return since is not None and not re.search(r"\b(19|20)\d{2}\b", question)
+
+
+class GoldArticles:
+    """For `--without-gold`: every article id but a question's gold articles and those
+    whose text states its answer (the index as it would be had that news never come in)."""
+
+    def __init__(self, store) -> None:
+        self.url_ids: dict[str, set[str]] = {}
+        self.texts: dict[str, str] = {}
+        table = store.chunks
+        for record in store.iter_metadata():
+            article_id = str(record.metadata.get("article_id"))
+            if article_id not in self.texts:
+                self.texts[article_id] = normalise_text(table.article_text(article_id) or "")
+                for url in [record.metadata.get("url") or ""]:
+                    self.url_ids.setdefault(normalise_url(url), set()).add(article_id)
+
+    def allowed(self, gold: set[str], answer: str) -> set[str]:
+        out = {a for url in gold for a in self.url_ids.get(url, ())}
+        out |= {a for a, text in self.texts.items() if contains_answer(text, answer)}
+        return set(self.texts) - out
+
+
+class Only:
+    """A scope of a fixed set of article ids (bot/scope.py's interface, as the eval needs it)."""
+
+    def __init__(self, ids: set[str]) -> None:
+        self.ids = ids
+
+    def allowed(self, store) -> set[str]:
+        return self.ids
+
+    def narrowed(self, outlets) -> "Only":
+        return self
 
 
 def _mean(values: list[float]) -> float:

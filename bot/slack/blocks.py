@@ -97,7 +97,7 @@ def answer_blocks(result: Answer, question_shown: str | None = None) -> tuple[st
     if result.refused:
         head.append(_section(escape(REFUSAL_TEXT)))
         fallback.append(REFUSAL_TEXT)
-        return _fallback(fallback), head + [_feedback_actions()]
+        return _fallback(fallback), head + related_blocks(result) + [_feedback_actions()]
     if result.error:
         head.append(_context([LLM_DOWN_NOTE]))
         fallback.append(LLM_DOWN_NOTE)
@@ -117,12 +117,22 @@ def answer_blocks(result: Answer, question_shown: str | None = None) -> tuple[st
     return _fallback(fallback), head + sections + tail
 
 
+def related_blocks(result: Answer) -> list[dict]:
+    """A refusal's related reading: linked titles and dates, said not to answer."""
+    if not result.related:
+        return []
+    lines = [f"{link(c.url, ' '.join((c.title or '(untitled)').split()))}" + (f" · {escape(nice_date(c.published))}"
+             if nice_date(c.published) else "") for c in result.related]
+    return [_context(["Related articles (none states the answer): " + " · ".join(lines)])]
+
+
 def answer_footer(result: Answer) -> list[dict]:
     """The blocks under a streamed answer (`chat.stopStream`): the LLM-down note, the
     sources (linked titles, dates) and the feedback buttons; the text itself was streamed."""
     note = [_context([LLM_DOWN_NOTE])] if result.error else []
     sources = [source_line(c) for c in result.citations]
-    return note + [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + [_feedback_actions()]
+    return (note + [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + related_blocks(result)
+            + [_feedback_actions()])
 
 
 def _fallback(parts: list[str]) -> str:

@@ -7,7 +7,7 @@ Everything from an article goes through `mrkdwn.escape`/`link`, and every mrkdwn
 
 from __future__ import annotations
 
-from bot.digest.render import also_reported
+from bot.digest.render import also_reported, no_stories
 from bot.digest.stories import outlet_of
 from bot.slack.blocks import MAX_BLOCKS, SECTION_LIMIT, nice_date
 from bot.slack.mrkdwn import escape, link, link_markers, mrkdwn_text
@@ -26,7 +26,7 @@ def digest_blocks(digest: dict) -> tuple[str, list[dict]]:
     """(fallback text, blocks) of a digest dict (`Digest.to_dict()`)."""
     heading = _heading(digest["window"])
     if not digest["stories"]:
-        text = f"{heading}: no stories in this window."
+        text = no_stories(heading, digest["window"])
         return text, [{"type": "section", "text": mrkdwn_text(text)}]
     blocks: list[dict] = [{"type": "section", "text": mrkdwn_text(f"*{heading}*")}]
     fallback = [heading]

@@ -179,3 +179,24 @@ def test_a_sentence_ending_in_a_quotation_keeps_its_marker(tmp_path):
     assert 'release time." [' in story["summary"]  # the quotation's sentence keeps its own marker
     for sentence in split_sentences(story["summary"]):
         assert markers_in(sentence) and set(markers_in(sentence)) <= listed, story["summary"]
+
+
+def test_a_digest_without_a_window_covers_the_newest_days_that_have_articles(corpus_dir):
+    """Asked weeks after the last article, `newsbot digest` shows the index's last news
+    instead of an empty window; a window the user names stays as named, and an empty one
+    says where the index's newest article is."""
+    later = "2025-04-30"
+    out = json.loads(run_newsbot(["digest", "--json", "--backend", "none", "--as-of", later], corpus_dir).stdout)
+    newest = max(p for _, _, p, *_ in [*PORT, *VOLCANO, *LIBRARY])
+    assert out["window"]["until"] == newest == out["window"]["newest_article"]
+    assert out["stories"] and all(s["published"] <= newest for s in out["stories"])
+    named = run_newsbot(["digest", "--backend", "none", "--as-of", later, "--since", "2025-04-29"], corpus_dir)
+    assert "no stories in this window" in named.stdout and f"newest article in the index is from {newest}" in named.stdout
+
+
+def test_a_scheduled_digest_keeps_to_yesterday_and_today(corpus_dir):
+    from bot.digest.run import run_digest
+
+    digest = run_digest(make_settings(corpus_dir, llm="none"), backend="none", as_of=date(2025, 4, 30))
+    assert (digest.window["since"], digest.window["until"]) == ("2025-04-29", "2025-04-30")
+    assert digest.stories == [] and digest.window["newest_article"] == "2025-03-13"

@@ -135,3 +135,57 @@ def test_metric_functions():
     assert not answer_correct("It was decided [2].", "2", ["1", "2", "3"])
     assert supports_answer("Ford recalled 2.9 million SUVs.", "Ford")
     assert not supports_answer("Fordham University opened.", "Ford")
+
+
+def test_without_gold_leaves_out_every_article_stating_the_answer(tmp_path):
+    """`--without-gold`: each question is asked with its gold article (and any other article
+    stating its answer) out of reach; right then means refused."""
+    dataset = _write_dataset(tmp_path / "tiny")
+    with open(dataset / "articles.jsonl", "a") as out:  # a second article stating "Grindavik"
+        out.write(json.dumps({"url": "https://news.example/2024/03/06/lava", "title": "Lava reaches road",
+                              "text": "Lava crossed the road into Grindavik overnight, officials said.",
+                              "published": "2024-03-06", "authors": [], "source": "example"}) + "\n")
+    out = run_newsbot(["eval", str(dataset), "--backend", "none", "--without-gold", "--json"], tmp_path / "data")
+    report = json.loads(out.stdout)
+    assert report["without_gold"] is True and report["questions"] == 5
+    assert all(r["hit@10"] == 0.0 for r in report["retrieval"])  # no gold can be found
+    cited = [c for row in report["rows"] for c in row["citations"]]
+    assert not any(c["gold"] or c["states_answer"] for c in cited)
+    assert not any("Grindavik" in row["answer"] for row in report["rows"])
+    answers = report["answers"]
+    assert answers["accuracy"] == sum(row["refused"] for row in report["rows"]) / 5  # right = refused
+
+
+def test_asked_a_year_later_in_a_mixed_archive(tmp_path):
+    """`--as-of-shift 365 --extra-corpus DIR`: asked a year later beside newer related news,
+    questions whose words move with the day asked are listed and skipped, and the gold
+    articles are still found first."""
+    dataset = _write_dataset(tmp_path / "tiny")
+    with open(dataset / "questions.jsonl", "a") as out:
+        out.write(json.dumps({"id": "q5", "question": "Which town did lava threaten this week?", "asked": "2024-03-10",
+                              "choices": ["Grindavik", "Oslo"], "answer": "Grindavik",
+                              "gold_urls": [ARTICLES[0][0]]}) + "\n")
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    for name, title, body in [
+        ("volcano.txt", "Iceland volcano quiet for now", "Scientists said the volcano near the Reykjanes peninsula has been quiet."),
+        ("chess.txt", "Chess federation elects president", "The chess federation elected a new president in Oslo."),
+        ("rocket.txt", "Rocket launch delayed", "A rocket launch from Florida was delayed by high winds."),
+    ]:
+        (newer / name).write_text(f"{title}\nCreated: JANUARY 15, 2025\n\n{body}\n")
+    out = run_newsbot(["eval", str(dataset), "--retrieval-only", "--as-of-shift", "365", "--extra-corpus", str(newer),
+                       "--json"], tmp_path / "data")
+    report = json.loads(out.stdout)
+    assert report["as_of_shift_days"] == 365 and report["extra_corpora"] == [str(newer)]
+    assert report["skipped_relative_time"] == ["Which town did lava threaten this week?"]
+    assert report["questions"] == 5
+    hybrid = next(r for r in report["retrieval"] if r["method"] == "hybrid")
+    assert hybrid["hit@1"] == 1.0, report["rows"]
+
+
+def test_time_relative_questions():
+    from bot.evaluation.runner import time_relative
+
+    assert time_relative("Who won this week?") and time_relative("What happened in March?")
+    assert time_relative("Who is currently leading?") and time_relative("What happened yesterday?")
+    assert not time_relative("What happened in March 2023?") and not time_relative("Who won the chess title?")

@@ -51,3 +51,17 @@ def test_question_not_covered_is_refused(engine, question):
 def test_covered_question_is_not_refused(engine):
     result = engine.answer("How much money in waivers have Mexican programs received?", as_of=date(2025, 1, 31))
     assert not result.refused and result.citations
+
+
+def test_a_related_article_that_does_not_answer_is_offered_not_cited(engine, seeded_dir):
+    """The seed is about Mexican programs' waivers; asked about Taiwan's, it is on topic
+    but names nothing the question names: refused, and offered as related reading."""
+    from tests.conftest import run_newsbot
+
+    question = "How much money in waivers have Taiwan's programs received?"
+    result = engine.answer(question, as_of=date(2025, 1, 31))
+    assert result.refused and result.citations == []
+    assert [c.published for c in result.related] == ["2025-01-24"] and not result.related[0].verified
+    shown = run_newsbot(["ask", question, "--backend", "none", "--as-of", "2025-01-31"], seeded_dir).stdout
+    assert "do not cover this" in shown and "Related articles" in shown
+    assert "Sources:" not in shown

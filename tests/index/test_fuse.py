@@ -99,25 +99,45 @@ def test_title_scores_in_rrf_add_by_title_rank_to_every_chunk_of_the_article():
     assert [h.chunk_id for h in ranked] == ["a-0000", "a-0001", "b-0000"]
 
 
-def test_recency_prior_uses_the_windows_scale_over_the_setting():
+def test_latest_questions_multiply_by_freshness_on_the_windows_scale_over_the_setting():
     # as of 2025-03-10: a 0.50 one day old, b 0.80 thirty days old. a × e^(-1/s) = b × e^(-30/s)
     # at s = 29 / ln(1.6) = 61.7: a leads with a shorter scale, b with a longer one.
     vector = [_hit("a", 0.50, "2025-03-09"), _hit("b", 0.80, "2025-02-08")]
     as_of = _day(AS_OF)
     # scale 100: a 0.50 × e^-0.01 = 0.495, b 0.80 × e^-0.3 = 0.593
-    assert _ids(fuse(vector, [], Window(as_of_day=as_of), 1.5, 100.0)) == ["b", "a"]
+    assert _ids(fuse(vector, [], Window(as_of_day=as_of, latest=True), 1.5, 100.0)) == ["b", "a"]
     # the window's 30 days win over the setting's 100: a 0.484, b 0.294
-    assert _ids(fuse(vector, [], Window(as_of_day=as_of, recency_days=30.0), 1.5, 100.0)) == ["a", "b"]
+    assert _ids(fuse(vector, [], Window(as_of_day=as_of, recency_days=30.0, latest=True), 1.5, 100.0)) == ["a", "b"]
     # no day asked, no prior: the cosines decide
-    assert _ids(fuse(vector, [], Window(recency_days=30.0), 1.5, 100.0)) == ["b", "a"]
-    assert _ids(fuse(vector, [], Window(as_of_day=as_of), 1.5, None)) == ["b", "a"]
+    assert _ids(fuse(vector, [], Window(recency_days=30.0, latest=True), 1.5, 100.0)) == ["b", "a"]
+    assert _ids(fuse(vector, [], Window(as_of_day=as_of, latest=True), 1.5, None)) == ["b", "a"]
 
 
-def test_recency_prior_spares_undated_and_never_boosts_future_articles():
+def test_recency_is_evidence_not_an_eraser():
     as_of = _day(AS_OF)
-    # undated u 0.45 keeps 0.45; t 0.50 from ten days ago: 0.50 × e^(-10/30) = 0.358
-    undated = [_hit("t", 0.50, "2025-02-28"), _hit("u", 0.45)]
-    assert _ids(fuse(undated, [], Window(as_of_day=as_of), 1.5, 30.0)) == ["u", "t"]
-    # f 0.49 dated ten days after the day asked stays 0.49 (age 0, not -10: × 1.40 would be 0.68)
+    # a clearly more relevant old article beats a loosely related new one:
+    # old 0.80 + 0.1 × e^(-365/30) = 0.800; new 0.45 + 0.1 × e^(-1/30) = 0.547
+    pair = [_hit("old", 0.80, "2024-03-10"), _hit("new", 0.45, "2025-03-09")]
+    assert _ids(fuse(pair, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["old", "new"]
+    # ... which the multiplicative prior buried: old 0.80 × 5e-6 ≈ 0, new 0.435
+    assert _ids(fuse(pair, [], Window(as_of_day=as_of, latest=True), 1.5, 30.0)) == ["new", "old"]
+    # among articles about as relevant, newer wins: old 0.60 + 0.000, new 0.58 + 0.097
+    alike = [_hit("old", 0.60, "2024-03-10"), _hit("new", 0.58, "2025-03-09")]
+    assert _ids(fuse(alike, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["new", "old"]
+    # weight 0: dates never rank
+    assert _ids(fuse(alike, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.0)) == ["old", "new"]
+
+
+def test_undated_articles_are_neither_newer_nor_older_and_future_ones_are_not_boosted():
+    as_of = _day(AS_OF)
+    # n today (freshness 1), o a year ago (~0): undated u gets their mean, 0.5.
+    # n 0.50 + 0.1 = 0.60, u 0.52 + 0.05 = 0.57, o 0.54 + 0.00 = 0.54
+    hits = [_hit("n", 0.50, "2025-03-10"), _hit("u", 0.52), _hit("o", 0.54, "2024-03-10")]
+    assert _ids(fuse(hits, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["n", "u", "o"]
+    # for a "latest" question too: n 0.50, u 0.52 × 0.5 = 0.26, o ≈ 0
+    assert _ids(fuse(hits, [], Window(as_of_day=as_of, latest=True), 1.5, 30.0)) == ["n", "u", "o"]
+    # an undated article among undated ones only: relevance alone
+    assert _ids(fuse([_hit("x", 0.4), _hit("y", 0.5)], [], Window(as_of_day=as_of, latest=True), 1.5, 30.0)) == ["y", "x"]
+    # f 0.49 dated ten days after the day asked counts as new (age 0, not -10: × 1.40 would be 0.68)
     future = [_hit("g", 0.50, "2025-03-10"), _hit("f", 0.49, "2025-03-20")]
-    assert _ids(fuse(future, [], Window(as_of_day=as_of), 1.5, 30.0)) == ["g", "f"]
+    assert _ids(fuse(future, [], Window(as_of_day=as_of, latest=True), 1.5, 30.0)) == ["g", "f"]

@@ -59,6 +59,16 @@ def test_refusal_says_the_articles_do_not_cover_it():
     assert "do not cover" in text and made[-1]["type"] == "actions"
 
 
+def test_a_refusal_offers_related_reading_linked_and_escaped():
+    related = [citation(1, title="Border <!here> waivers"), citation(2, url=None)]
+    text, made = blocks.answer_blocks(Answer("q", "x", True, [], "none", related=related))
+    context = next(b for b in made if b["type"] == "context")["elements"][0]["text"]
+    assert context.startswith("Related articles (none states the answer): ")
+    assert "<https://news.example/a?b=1&amp;c=2|Border &lt;!here&gt; waivers> · Jan 24, 2025" in context
+    assert "<!here>" not in context and made[-1]["type"] == "actions"
+    assert blocks.related_blocks(Answer("q", "x", True, [], "none")) == []
+
+
 def test_follow_up_rewrite():
     earlier = ["How much money in waivers have Mexican programs received?"]
     assert standalone_question("and how much is still pending?", earlier) == (

@@ -50,7 +50,7 @@ def make(bot: SlackBot):
                 result = run_digest(
                     bot.settings, backend=engine.backend, since=since, topic=topic,
                     scope=channel_scope(bot.settings, channel), store=engine.store,
-                    llm=None if engine.backend == "none" else engine.llm,
+                    llm=None if engine.backend == "none" else engine.llm, newest_when_no_window=True,
                 )
             except ScopeError as exc:
                 respond(text=f"No digest: {exc}", response_type="ephemeral")
