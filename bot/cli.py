@@ -6,11 +6,12 @@ import atexit
 import gc
 import json
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -35,6 +36,15 @@ class _OneLineErrors(TyperGroup):
     is one line per setting (name, value, what is allowed); an unexpected exception is its
     type and message, and `-v` adds its traceback."""
 
+    def parse_args(self, ctx, args):
+        """`-v`/`--verbose` is the group's option, accepted after the subcommand too (before
+        a `--`), as users type it: `newsbot ask "..." -v`."""
+        end = args.index("--") if "--" in args else len(args)
+        moved = [a for a in args[:end] if a in ("-v", "--verbose")]
+        if moved and args and args[0] not in ("-v", "--verbose"):
+            args = ["-v", *[a for a in args[:end] if a not in ("-v", "--verbose")], *args[end:]]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         from pydantic import ValidationError
 
@@ -42,6 +52,10 @@ class _OneLineErrors(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:  # `newsbot stats | head -1`: the reader left; so do we, quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+            raise typer.Exit(0) from None
         except ValidationError as exc:
             for line in describe_errors(exc):
                 err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
@@ -77,18 +91,43 @@ class _Redacted:
         return getattr(self._stream, name)
 
 
+LLM_BACKENDS = ("local", "none", "ollama", "openai")
+
+
+def _backend(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in LLM_BACKENDS:
+        raise typer.BadParameter(f"{value!r} is not a backend; use one of {', '.join(LLM_BACKENDS)}")
+    return value
+
+
+Backend = Annotated[Optional[str], typer.Option("--backend", help="LLM backend: local, none, ollama or openai.",
+                                                callback=_backend)]
+
+
+# Plain help (click's): the rich help of the pinned typer prints a type after every flag.
 app = typer.Typer(cls=_OneLineErrors, help="Question answering over news articles, with citations.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 models_app = typer.Typer(help="Local GGUF models for the `local` backend.", no_args_is_help=True,
-                         pretty_exceptions_enable=False)
+                         pretty_exceptions_enable=False, rich_markup_mode=None)
 app.add_typer(models_app, name="models")
 watches_app = typer.Typer(help="Watchlists: each new story matching a query posted once to a Slack channel.",
-                          no_args_is_help=True, pretty_exceptions_enable=False)
+                          no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 app.add_typer(watches_app, name="watches")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"newsbot {version('newsbot')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr.")):
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr (also after the command)."),
+    show_version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
     for name in ("stdout", "stderr"):
         if not isinstance(getattr(sys, name), _Redacted):
             setattr(sys, name, _Redacted(getattr(sys, name)))
@@ -109,7 +148,8 @@ def _require_articles(settings, docstore_too: bool = False) -> None:
 
 
 def _run_ingest(sources, prune: bool, as_json: bool) -> None:
-    """Shared by `ingest` and `reindex`: exit 0 all ingested, 1 some skipped, 2 fatal."""
+    """Shared by `ingest` and `reindex`: exit 0 done (unchanged and taken-down articles
+    included), 1 some inputs failed (each named), 2 fatal."""
     from ingest.progress import ingest_progress
     from ingest.run import ingest_sources
 
@@ -127,7 +167,31 @@ def _run_ingest(sources, prune: bool, as_json: bool) -> None:
         print(report.summary())
         for skipped in report.skipped:
             print(f"  skipped {skipped['path']}: {skipped['reason']}")
-    raise typer.Exit(1 if report.skipped else 0)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 article", "2 articles"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class _status:
+    """A status line on stderr while the model reads (a terminal only): a cold `ask`
+    is silent for 10-45 s otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._live = err.status("retrieving…") if enabled else None
+        if self._live:
+            self._live.start()
+
+    def update(self, text: str) -> None:
+        if self._live:
+            self._live.update(text)
+
+    def stop(self) -> None:
+        if self._live:
+            self._live.stop()
+            self._live = None
 
 
 @contextmanager
@@ -148,7 +212,8 @@ def _chunk_progress(label: str, enabled: bool):
 
 @app.command()
 def ingest(
-    paths: list[str] = typer.Argument(None, help="Files, folders or feed URLs (default: NEWSBOT_SOURCES)."),
+    paths: list[str] = typer.Argument(None, help="Files, folders or feed URLs (default: NEWSBOT_SOURCES).",
+                                      metavar="[PATH]..."),
     prune: bool = typer.Option(False, "--prune", help="Delete articles whose source is gone."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ):
@@ -258,10 +323,10 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="The question, in quotes."),
-    k: Optional[int] = typer.Option(None, "--k", help="Sources to retrieve (NEWSBOT_TOP_K)."),
+    question: str = typer.Argument(..., help="The question, in quotes.", metavar="QUESTION"),
+    k: Optional[int] = typer.Option(None, "--k", min=1, max=50, help="Sources to retrieve (NEWSBOT_TOP_K)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="local, none, ollama or openai."),
+    backend: Backend = None,
     stream: bool = typer.Option(
         False, "--stream", help="Print the sources read, then each checked sentence as it passes (stderr)."
     ),
@@ -269,12 +334,17 @@ def ask(
     since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only articles published on or after."),
     until: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Only articles published on or before."),
     source: Optional[list[str]] = typer.Option(
-        None, "--source", help="Only articles from this outlet (domain or name; repeatable)."
+        None, "--source", help="Only articles from this outlet (domain or name; repeatable).", metavar="OUTLET"
+    ),
+    fallback: bool = typer.Option(
+        False, "--fallback", help="When the LLM fails, accept the extractive answer (exit 0 instead of 1)."
     ),
 ):
     """Answer a question from the indexed articles, with numbered citations."""
     from index.embedding import load_in_background
 
+    if not question.strip():
+        raise typer.BadParameter("the question is empty", param_hint="QUESTION")
     if "ask" in sys.argv[1:3]:
         # A process that answers one question and exits: Python's last collections would
         # walk every object the imports made (~85k, most of them chromadb's), ~0.2 s.
@@ -298,11 +368,14 @@ def ask(
     except ScopeError as exc:
         _fail(f"--source: {exc}")
     show = stream and not as_json
+    status = _status(enabled=not show and err.is_terminal)
     try:
         for event in engine.stream(
             question, k=k,
             as_of=as_of and as_of.date(), since=since and since.date(), until=until and until.date(),
         ):
+            if isinstance(event, Reading):
+                status.update(f"reading {_count(len(event.hits), 'article')}…")
             if show and isinstance(event, Reading):
                 for hit in event.hits:
                     sys.stderr.write(f"reading: {hit.title or '(untitled)'} — {hit.published or 'date unknown'}\n")
@@ -311,17 +384,21 @@ def ask(
             sys.stderr.flush()
     except (StoreError, LLMError) as exc:
         _fail(str(exc))
+    finally:
+        status.stop()
     assert isinstance(event, Done)
     result = event.answer
     from bot.question_log import log_answer
 
-    log_answer(engine.settings, result, "cli")
+    log_answer(engine.settings, result, "cli", narrowed=bool(since or until or source))
     if show:
         sys.stderr.write("\n")
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         print(answer_text(result))
+    if result.error and not fallback:  # the LLM failed: the extractive answer stood in
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -332,9 +409,9 @@ def digest(
     topic: Optional[str] = typer.Option(None, "--topic", help="Only stories relevant to this text."),
     stories: int = typer.Option(10, "--stories", min=1, max=100, help="At most this many stories."),
     source: Optional[list[str]] = typer.Option(
-        None, "--source", help="Only articles from this outlet (domain or name; repeatable)."
+        None, "--source", help="Only articles from this outlet (domain or name; repeatable).", metavar="OUTLET"
     ),
-    backend: Optional[str] = typer.Option(None, "--backend", help="local, none, ollama or openai."),
+    backend: Backend = None,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
     """The window's stories, most covered first: a headline, checked sentences with citations, who else reported it."""
@@ -360,7 +437,7 @@ def digest(
 def evaluate(
     dataset: Optional[Path] = typer.Argument(None, help="Folder with articles.jsonl and questions.jsonl."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="LLM backend for the answers."),
+    backend: Backend = None,
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a markdown report here."),
     llm_cache: Optional[Path] = typer.Option(
@@ -379,7 +456,7 @@ def evaluate(
     digest: bool = typer.Option(False, "--digest", help="Measure weekly digests instead: story coverage, support, time."),
     as_of_shift: int = typer.Option(0, "--as-of-shift", help="Ask each question DAYS after its date "
                                     "(questions with relative time words are listed and skipped)."),
-    extra_corpus: list[Path] = typer.Option([], "--extra-corpus", help="Also index this eval set or folder of "
+    extra_corpus: list[Path] = typer.Option([], "--extra-corpus", metavar="DIR", help="Also index this eval set or folder of "
                                             "articles as distractors (repeatable)."),
     without_gold: bool = typer.Option(False, "--without-gold", help="Leave each question's gold articles (and every "
                                       "article stating its answer) out: a refusal is then right."),
@@ -446,6 +523,7 @@ def forget(
     reason: Optional[str] = typer.Option(None, "--reason", help="Why, kept with the tombstone."),
     undo: bool = typer.Option(False, "--undo", help="Allow the article again (the next ingest brings it back)."),
     list_all: bool = typer.Option(False, "--list", help="List the forgotten articles."),
+    force: bool = typer.Option(False, "--force", help="Block a URL or id that is not in the index (yet)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
     """Take an article down: out of the index at once, and never ingested again until --undo."""
@@ -460,10 +538,12 @@ def forget(
         for article_id, stone in stones.items():
             print(f"{article_id}  {stone.get('time', '')}  {stone.get('url') or stone.get('title')}"
                   + (f"  ({stone['reason']})" if stone.get("reason") else ""))
+        if not stones:
+            print("no forgotten articles")
         return
     if not target:
         _fail("give the article's URL or id, or --list")
-    result = allow_again(settings, target) if undo else take_down(settings, target, reason)
+    result = allow_again(settings, target) if undo else take_down(settings, target, reason, force=force)
     print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.summary())
 
 
@@ -509,7 +589,7 @@ def watches_list(
 @watches_app.command("add")
 def watches_add(
     channel: str = typer.Argument(..., help="The Slack channel id to post in (e.g. C0123)."),
-    query: list[str] = typer.Argument(..., help="The words of the stories to watch for."),
+    query: list[str] = typer.Argument(..., help="The words of the stories to watch for.", metavar="WORDS..."),
 ):
     """Watch for new stories matching QUERY; `newsbot serve` posts each one to CHANNEL once."""
     from index.watches import WatchError

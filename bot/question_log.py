@@ -54,7 +54,7 @@ def _handler(settings: Settings) -> RotatingFileHandler:
 
 
 def _write(settings: Settings, entry: dict) -> None:
-    if settings.question_log == "off":
+    if not settings.question_log:
         return
     line = json.dumps(entry, ensure_ascii=False)
     _handler(settings).emit(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
@@ -62,8 +62,11 @@ def _write(settings: Settings, entry: dict) -> None:
 
 def log_answer(
     settings: Settings, result, surface: str, channel: str | None = None, user: str | None = None,
+    narrowed: bool = False,
 ) -> str:
-    """Record one answer (`bot.answer.Answer`); returns the entry's id for feedback."""
+    """Record one answer (`bot.answer.Answer`); returns the entry's id for feedback.
+    `narrowed`: the asker limited the articles (dates, outlets), so a refusal is theirs,
+    not a coverage gap of the index."""
     entry_id = uuid.uuid4().hex
     _write(settings, {
         "kind": "question",
@@ -81,7 +84,8 @@ def log_answer(
         "latency_ms": (result.timings or {}).get("total_ms"),
         "removed_markers": result.removed_markers,
         "error": redact(result.error) if result.error else None,
-        **({"vector": question_vector(result.question)} if result.refused else {}),
+        **({"narrowed": True} if narrowed else {}),
+        **({"vector": question_vector(result.question)} if result.refused and not narrowed else {}),
     })
     return entry_id
 

@@ -84,6 +84,8 @@ def build_report(entries: list[dict], since: date | None = None, embed=None) -> 
         per_day[str(e.get("time", ""))[:10]][str(e.get("surface") or "?")] += 1
     latencies = [float(e["latency_ms"]) for e in questions if isinstance(e.get("latency_ms"), (int, float))]
     refused = [e for e in questions if e.get("refused")]
+    # a refusal within limits the asker set (dates, outlets) says nothing about the index
+    gaps = [e for e in refused if not e.get("narrowed")]
     votes = Counter(str(f.get("value")) for f in feedback)
     downvoted = [
         {"question": by_id[f["id"]].get("question"), "reason": f.get("reason"), "time": f.get("time")}
@@ -100,8 +102,8 @@ def build_report(entries: list[dict], since: date | None = None, embed=None) -> 
         },
         feedback={"up": votes.get("up", 0), "down": votes.get("down", 0)},
         downvoted=downvoted,
-        gaps=coverage_gaps([str(e.get("question") or "") for e in refused], embed,
-                           vectors=[vector_of(e) for e in refused]),
+        gaps=coverage_gaps([str(e.get("question") or "") for e in gaps], embed,
+                           vectors=[vector_of(e) for e in gaps]),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from index.docstore import load_docstore, save_docstore
+from index.plural import count
 from index.manifest import ARTICLES, TOMBSTONES, Manifest
 from index.settings import Settings
 from index.store import SCAN_PAGE, open_store
@@ -46,7 +47,7 @@ class CheckReport:
     def summary(self) -> str:
         if self.clean:
             forgotten = f", {self.forgotten} forgotten" if self.forgotten else ""
-            return f"ok: {self.articles} articles, {self.chunks} chunks{forgotten}; docstore and Chroma agree"
+            return f"ok: {count(self.articles, 'article')}, {count(self.chunks, 'chunk')}{forgotten}; docstore and Chroma agree"
         verb = "repaired" if self.repaired else "found"
         return (
             f"{verb}: {len(self.orphan_chunks)} orphan chunks, "

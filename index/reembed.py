@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from index.plural import count
 from index.schema import embedded_text
 from index.settings import Settings
 from index.store import REEMBEDDING, open_store
@@ -45,9 +46,9 @@ class ReembedReport:
 
     def summary(self) -> str:
         if self.previous == self.embedding_model and not self.reembedded:
-            return f"nothing to do: the {self.chunks} chunks are embedded with {self.embedding_model}"
+            return f"nothing to do: {count(self.chunks, 'chunk')} embedded with {self.embedding_model}"
         resumed = f" ({self.already_done} done by an earlier run)" if self.already_done else ""
-        return (f"re-embedded {self.reembedded} of {self.chunks} chunks with {self.embedding_model}"
+        return (f"re-embedded {self.reembedded:,} of {count(self.chunks, 'chunk')} with {self.embedding_model}"
                 f"{resumed} in {self.seconds:.1f} s; previous: {self.previous}")
 
 

@@ -50,26 +50,26 @@ class Settings(BaseSettings):
 
     # --- ingest ----------------------------------------------------------------------
     sources: CommaList = ["seeds"]
-    chunk_tokens: int = 200
-    chunk_overlap: int = 32
-    max_article_bytes: int = 64_000_000
-    embed_batch_size: int = 64
+    chunk_tokens: int = Field(default=200, ge=16, le=254)  # wordpieces; the model reads 256 with [CLS]/[SEP]
+    chunk_overlap: int = Field(default=32, ge=0)
+    max_article_bytes: int = Field(default=64_000_000, ge=1)
+    embed_batch_size: int = Field(default=64, ge=1)
     embed_backend: Literal["torch", "onnx"] = "onnx"
     watch: bool = False
-    watch_interval: float = 60.0
-    feed_timeout: float = 30.0  # seconds for a whole feed fetch, redirects included
+    watch_interval: float = Field(default=60.0, gt=0)
+    feed_timeout: float = Field(default=30.0, gt=0)  # seconds for a whole feed fetch, redirects included
     allow_private_feeds: bool = False  # fetch feeds from loopback/private addresses
 
     # --- retrieval and answers -------------------------------------------------------
-    top_k: int = 3
-    min_relevance: float = 0.20
-    max_chunks_per_article: int = 2
+    top_k: int = Field(default=3, ge=1, le=50)
+    min_relevance: float = Field(default=0.20, ge=-1, le=1)  # a cosine
+    max_chunks_per_article: int = Field(default=2, ge=1)
     retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
     fusion: Literal["rrf", "score"] = "score"
-    recency_days: float = 30.0
+    recency_days: float = Field(default=30.0, gt=0)
     recency_weight: float = Field(default=0.1, ge=0)  # added freshness (index/retrieval.py `fuse`)
-    keyword_weight: float = 1.5
-    title_weight: float = 0.5
+    keyword_weight: float = Field(default=1.5, ge=0)
+    title_weight: float = Field(default=0.5, ge=0)
     write_log_revisions: int = Field(default=1000, ge=1)  # revisions the write log keeps (index/write_log.py)
     keyword_catchup_seconds: float = Field(default=5.0, gt=0)  # serve: how often the keyword index catches up
     llm: Literal["local", "none", "ollama", "openai"] = "local"
@@ -78,14 +78,14 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("NEWSBOT_LLM_API_KEY", "OPENAI_API_KEY")
     )
-    llm_max_tokens: int = 256
+    llm_max_tokens: int = Field(default=256, ge=1)
     # the sentences of each source nearest the question the LLM reads, each with the next one;
     # 0: whole sources (bot/excerpts.py)
     prompt_sentences: int = Field(default=2, ge=0)
-    llm_threads: int = 0
-    llm_context: int = 0  # 0: sized to fit NEWSBOT_TOP_K chunks (see `context_tokens`)
+    llm_threads: int = Field(default=0, ge=0)
+    llm_context: int = Field(default=0, ge=0)  # 0: sized to fit NEWSBOT_TOP_K chunks (see `context_tokens`)
     llm_kv_cache: Literal["f16", "q8_0"] = "f16"
-    answer_timeout: float = 120.0
+    answer_timeout: float = Field(default=120.0, gt=0)
     models_dir: Path = Path.home() / ".cache" / "newsbot" / "models"
 
     # --- Slack -----------------------------------------------------------------------
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
     )
-    slack_workers: int = 2
+    slack_workers: int = Field(default=2, ge=1)
     slack_stream: bool = True  # answers in threads streamed sentence by sentence (chat.startStream)
     max_queued_per_user: int = Field(default=3, ge=0)  # waiting Slack questions per user
     slack_ask_command: str = "/ask"
@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     health_host: str = "127.0.0.1"
 
     # --- operations ------------------------------------------------------------------
-    question_log: Literal["on", "off"] = "on"
+    question_log: bool = True  # on/off, true/false, 1/0 like every switch
     question_log_max_bytes: int = Field(default=20_000_000, ge=1000)
     question_log_backups: int = Field(default=5, ge=0)
     stale_after: float = Field(default=86_400.0, ge=0)  # seconds; 0: no staleness alarm
@@ -133,6 +133,23 @@ class Settings(BaseSettings):
     _split = field_validator("sources", "admin_users", "allowed_channels", "digests", mode="before")(
         _split_list
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_inside_a_chunk(self):
+        """Each chunk starts `chunk_overlap` wordpieces before the last one ended: an
+        overlap as long as the chunk would never move forward."""
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"NEWSBOT_CHUNK_OVERLAP ({self.chunk_overlap}) must be less than NEWSBOT_CHUNK_TOKENS ({self.chunk_tokens})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lease_outlives_checks(self):
@@ -192,10 +209,12 @@ def describe_errors(exc: ValidationError) -> list[str]:
             lines.append(f"{error.get('msg', 'settings are not valid').removeprefix('Value error, ')} (see .env.example)")
             continue
         field = str(error["loc"][0])
+        inner = "".join(f"[{part!r}]" if isinstance(part, (str, int)) else "" for part in error["loc"][1:])
         info = Settings.model_fields.get(field)
         secret = info is not None and "SecretStr" in repr(info.annotation)
         value = "***" if secret else redact(str(error.get("input", "")))
         shown = value if len(value) <= 80 else value[:77] + "..."
         allowed = error.get("msg", "is not valid").removeprefix("Input ").removeprefix("Value error, ")
-        lines.append(f"{env_name(field)}={shown!r}: {allowed} (see .env.example)")
+        where = f" (at {inner})" if inner else ""
+        lines.append(f"{env_name(field)}={shown!r}{where}: {allowed} (see .env.example)")
     return lines

@@ -15,6 +15,7 @@ per record, so each gets a 1-d zero.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +24,9 @@ from index.store import scan
 
 _ZERO = [0.0]
 POST_STATES = ("posting", "retrying", "posted", "dropped")
+
+
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")  # Slack's public, private and direct-message ids
 
 
 class WatchError(ValueError):
@@ -113,6 +117,11 @@ class WatchStore:
             raise WatchError("a watch needs a query: the words of the stories to watch for")
         if not channel:
             raise WatchError("a watch needs a channel id (e.g. C0123) to post in")
+        if not CHANNEL_ID.fullmatch(channel):
+            raise WatchError(
+                f"{channel!r} is not a Slack channel id: give the id (C…, G… or D… and capitals or digits, "
+                "shown at the bottom of the channel's details in Slack), not its name"
+            )
         self._store.collection  # made if missing: a watch may come before the first ingest
         watch = Watch(id="w" + uuid.uuid4().hex[:6], channel=channel, query=query,
                       mark=self._store.revision(), created=now_iso(), by=by)

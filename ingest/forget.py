@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from index.docstore import load_docstore, save_docstore
 from index.manifest import ALIASES, ARTICLES, TOMBSTONES, Manifest
+from index.plural import count
 from index.settings import Settings
 from index.store import StoreError, articles_filter, open_store
 from index.writer_lock import writer_lock
@@ -46,7 +47,7 @@ class ForgetResult:
         if self.undone:
             return f"{name}: no longer forgotten; the next ingest of its source brings it back"
         if self.was_indexed:
-            return f"forgot {name}: {self.chunks_removed} chunks removed; later ingests skip it"
+            return f"forgot {name}: {count(self.chunks_removed, 'chunk')} removed; later ingests skip it"
         return f"{name} was not in the index; later ingests skip it"
 
 
@@ -64,7 +65,9 @@ def resolve(target: str, manifest: Manifest) -> tuple[str, str | None]:
     )
 
 
-def forget(settings: Settings, target: str, reason: str | None = None) -> ForgetResult:
+def forget(settings: Settings, target: str, reason: str | None = None, force: bool = False) -> ForgetResult:
+    """Take an article down. One that is not in the index is blocked only with `force`: a
+    mistyped URL would otherwise be blocked forever while the real one stays."""
     with writer_lock(settings):
         docstore = load_docstore(settings)
         manifest = Manifest(docstore)
@@ -75,6 +78,11 @@ def forget(settings: Settings, target: str, reason: str | None = None) -> Forget
         for _, meta, _ in store.iter_metadata(where=articles_filter([article_id])):
             chunks += 1
             title = title or (meta or {}).get("title") or None
+        if not (chunks or entry or force or manifest.get(TOMBSTONES, article_id)):
+            raise ForgetError(
+                f"{target} is not in the index (check it for a typo: `newsbot ask --json` shows "
+                "articles' URLs and ids); to block it before it is ever ingested, add --force"
+            )
         if chunks:
             store.delete_articles([article_id])
         was_indexed = bool(chunks) or bool(entry)

@@ -18,6 +18,7 @@ from ingest.article import Article
 from ingest.discover import origin_gone
 from ingest.identity import Owners
 from ingest.readers import is_url
+from ingest.report import TAKEN_DOWN
 
 
 class ReadArticle(NamedTuple):
@@ -99,7 +100,7 @@ def _claim(articles: list[ReadArticle], state: ManifestState, owners: Owners, ou
     for item in articles:
         article_id, article = item.document.id_, item.article
         if article_id in state.tombstones or article.body_hash in forgotten_bodies:
-            out.skipped.append((article.source_path, f"forgotten ({article.url or article_id} was taken down "
+            out.skipped.append((article.source_path, f"{TAKEN_DOWN}{article.url or article_id} was taken down "
                                 "with `newsbot forget`; `newsbot forget --undo` allows it again)"))
             continue
         verdict = owners.claim(article_id, item.origin, article.body_hash)

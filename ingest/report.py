@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from index.plural import count
 from ingest.progress import printable
+
+TAKEN_DOWN = "forgotten ("  # how ingest/plan.py words the skip of a taken-down article
 
 
 @dataclass
@@ -27,14 +30,22 @@ class IngestReport:
         self.skipped.append({"path": printable(str(path)), "reason": printable(str(reason))})
 
     @property
+    def failed(self) -> list[dict]:
+        """The skipped inputs that are failures: a taken-down article (`newsbot forget`)
+        skipped as asked is not one, so a cron ingest after a takedown still exits 0."""
+        return [s for s in self.skipped if not s["reason"].startswith(TAKEN_DOWN)]
+
+    @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.duplicates)
 
     def summary(self) -> str:
+        taken_down = len(self.skipped) - len(self.failed)
         line = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {self.duplicates} duplicates, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f}s"
+            f"{self.removed} removed, {self.duplicates} duplicates, {len(self.skipped)} skipped"
+            + (f" ({taken_down} taken down)" if taken_down else "")
+            + f"; {count(self.chunks_embedded, 'chunk')} embedded in {self.seconds:.1f}s"
         )
         if self.chunks_embedded == 0 and not self.added and not self.updated:
             line += " (nothing new to embed)"

@@ -146,8 +146,8 @@ def spawn_newsbot(args: list[str], data_dir: Path, check: bool = True, timeout: 
     return _checked(result, check)
 
 
-def ask_json(question: str, data_dir: Path, **extra: str) -> dict:
-    out = run_newsbot(["ask", "--json", question], data_dir, **extra)
+def ask_json(question: str, data_dir: Path, *options: str, **extra: str) -> dict:
+    out = run_newsbot(["ask", "--json", *options, question], data_dir, **extra)
     return json.loads(out.stdout)
 
 

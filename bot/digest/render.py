@@ -4,6 +4,7 @@ sentences, its citations, and the story's other articles as "also reported by"."
 from __future__ import annotations
 
 from bot.digest.stories import outlet_of
+from index.plural import count
 
 
 def also_reported(story: dict) -> list[dict]:
@@ -33,7 +34,7 @@ def digest_text(digest: dict) -> str:
         head += f" from {', '.join(window['sources'])}"
     if not digest["stories"]:
         return no_stories(head, window)
-    lines = [head + f" ({len(digest['stories'])} stories)", ""]
+    lines = [head + f" ({count(len(digest['stories']), 'story')})", ""]
     for i, story in enumerate(digest["stories"], 1):
         lines.append(f"{i}. {story['headline']} — {story['published'] or 'date unknown'}")
         lines.append(f"   {story['summary']}")

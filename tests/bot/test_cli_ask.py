@@ -77,7 +77,7 @@ def test_reingest_of_unchanged_seeds_embeds_nothing(tmp_path):
 
 def test_missing_model_is_a_clear_error_and_falls_back(seeded_dir, tmp_path):
     result = ask_json(
-        WAIVERS, seeded_dir, NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=str(tmp_path / "absent.gguf")
+        WAIVERS, seeded_dir, "--fallback", NEWSBOT_LLM="local", NEWSBOT_LLM_MODEL=str(tmp_path / "absent.gguf")
     )
     assert "not found" in result["error"] and "newsbot models pull" in result["error"]
     assert "$5.2 million" in result["answer"]  # the extractive answer stands in

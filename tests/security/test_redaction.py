@@ -88,7 +88,7 @@ def test_llm_base_url_credentials_are_masked(seeded_dir, backend):
     done = run_newsbot(["-v", "ask", "--json", "How much money in waivers have Mexican programs received?"],
                        seeded_dir, check=False, NEWSBOT_LLM=backend, NEWSBOT_LLM_BASE_URL=DEAD,
                        NEWSBOT_LLM_MODEL="m", NEWSBOT_ANSWER_TIMEOUT="20")
-    _assert_clean(done, code=0)
+    _assert_clean(done, code=1)  # the LLM failed: the extractive answer stands in, exit 1
     assert "***@127.0.0.1:1" in json.loads(done.stdout)["error"]
 
 

@@ -24,10 +24,13 @@ def make(bot: SlackBot):
         if not bot.is_admin(user):
             ack(text=admins_only_text("take articles down"), response_type="ephemeral")
             return
-        target, _, reason = (command.get("text") or "").strip().partition(" ")
+        words = (command.get("text") or "").split()
+        force = "--force" in words
+        target, *reason_words = [w for w in words if w != "--force"] or [""]
+        reason = " ".join(reason_words)
         target = target.strip("<>")  # Slack wraps links as <https://…>
         if not target:
-            ack(text=f"Usage: {bot.settings.slack_forget_command} URL_OR_ID [reason]", response_type="ephemeral")
+            ack(text=f"Usage: {bot.settings.slack_forget_command} URL_OR_ID [--force] [reason]", response_type="ephemeral")
             return
         ack(text=f"Forgetting {escape(target)}…", response_type="ephemeral")
 
@@ -35,7 +38,7 @@ def make(bot: SlackBot):
             from ingest.forget import forget
 
             try:
-                text = forget(bot.settings, target, reason.strip() or None).summary()
+                text = forget(bot.settings, target, reason.strip() or None, force=force).summary()
             except StoreError as exc:
                 text = f"Not forgotten: {exc}"
             except Exception:
