@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ingest.readers import is_url, supported_suffixes
-from ingest.report import IngestReport
+from ingest.report import NOT_TAKEN, IngestReport
 
 # Files that describe a corpus rather than being an article of it.
 IGNORED_NAMES = ("readme", "license", "licence", "changelog")
@@ -52,9 +52,13 @@ def discover(sources: Iterable[str | Path], report: IngestReport) -> list[FileOr
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
-                if any(p.startswith(".") for p in rel.parts) or child.stem.lower() in IGNORED_NAMES:
+                if any(p.startswith(".") for p in rel.parts) or not child.is_file() and not child.suffix:
+                    continue  # hidden, or a plain sub-folder (walked into by rglob)
+                if child.stem.lower() in IGNORED_NAMES:
+                    report.skip(str(child), f"{NOT_TAKEN}: it describes the corpus")
                     continue
                 if child.suffix.lower() not in suffixes:
+                    report.skip(str(child), f"{NOT_TAKEN}: newsbot reads {', '.join(sorted(s for s in suffixes if s))}")
                     continue
                 resolved = _inside(child, path, report)
                 if resolved is None:

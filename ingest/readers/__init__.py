@@ -53,7 +53,7 @@ Reader = Callable[[Path, ReadContext], list[Article]]
 
 
 def _readers() -> dict[str, Reader]:
-    from ingest.readers import feed, html, markdown, records, text
+    from ingest.readers import documents, feed, html, markdown, records, text
 
     return {
         ".txt": text.read,
@@ -68,6 +68,8 @@ def _readers() -> dict[str, Reader]:
         ".rss": feed.read,
         ".atom": feed.read,
         ".xml": feed.read,
+        ".pdf": documents.read_pdf,
+        ".docx": documents.read_docx,
     }
 
 
