@@ -53,6 +53,7 @@ class Answer:
     # refused although relevant articles were read: the nearest ones, offered as related
     # reading, never as sources of an answer (no quote, not verified)
     related: list[Citation] = field(default_factory=list)
+    note: str | None = None  # how the question's words were read ('"in January" read as January 2026')
 
     @property
     def invalid_markers(self) -> int:

@@ -11,6 +11,8 @@ def source_line(c) -> str:
 
 def answer_text(result: Answer) -> str:
     lines = [result.answer]
+    if result.note:
+        lines.append(f"({result.note})")
     if result.error:
         lines.insert(0, f"(LLM unavailable: {result.error}; showing the most relevant passages)")
     if result.citations:

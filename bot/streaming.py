@@ -27,7 +27,7 @@ from bot.llm.base import OnToken
 from bot.prompt import REFUSAL, build_messages, is_refusal
 from bot.sentences import split_sentences
 from bot.support import prepare_sources
-from bot.time_window import window_for
+from bot.time_window import month_read_as, window_for
 from index.retrieval import Hit
 
 if TYPE_CHECKING:
@@ -170,6 +170,7 @@ def stream_answer(
         else:
             result = event
     done = time.perf_counter()
+    result.note = month_read_as(question, as_of or date.today()) if since is None and until is None else None
     result.timings = {
         "retrieve_ms": round((retrieved - started) * 1000, 1),
         "generate_ms": round((done - resumed) * 1000, 1),

@@ -61,6 +61,16 @@ def relative_range(question: str, as_of: date) -> tuple[date | None, date | None
     return None, None
 
 
+def month_read_as(question: str, as_of: date) -> str | None:
+    """What a month named without a year was taken to mean ('"in January" read as January
+    2026'), for the answer to say; None when the question names none."""
+    match = _MONTH.search(question)
+    if not match or _MONTH_YEAR.search(question) or _YEAR.search(question):
+        return None
+    since, _ = relative_range(question, as_of)
+    return f'"{match.group(0)}" read as {since:%B %Y}' if since else None
+
+
 def window_for(
     question: str,
     as_of: date | None = None,

@@ -1,10 +1,11 @@
-"""What the assistant pane says when it opens: one line on what the index holds, and 3–4
+"""What the assistant pane says when it opens: one line on what the index holds, and 2–4
 suggested questions made from the index itself.
 
 The suggestions are "What's new today?" (when the newest article is from the last two
-days) and questions about the freshest distinct headlines — never a roundup's ("5 things
-to know…": its chunks are about unrelated stories, `index/cohesion.py`), never two on the
-same story (headlines sharing most of their words).
+days) and questions about the freshest distinct headlines (undated articles after dated
+ones) — never a roundup's ("5 things to know…": its chunks are about unrelated stories,
+`index/cohesion.py`), never two on the same story (headlines sharing most of their words).
+A small index, with fewer headlines than that, gets general questions to fill up to two.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from bot.support import ROUNDUP_COHESION
 from index.cohesion import cohesion
 
 MAX_PROMPTS = 4  # Slack shows up to four suggested prompts
+MIN_PROMPTS = 2  # a pane with one suggestion looks broken
+# Questions any index answers: no date phrase, so an index whose news stopped weeks ago
+# answers them from its newest articles ("latest" ranks by freshness, bot/time_window.py).
+GENERAL = ["What's the latest news?", "What are the newest articles about?"]
 CANDIDATES = 12  # freshest articles looked at for headline questions
 
 
@@ -92,9 +97,10 @@ def suggested_prompts(store, items: list[Article], today: date | None = None) ->
     prompts: list[dict[str, str]] = []
     dated = sorted((a for a in items if _day(a.published) and a.title), key=lambda a: (_day(a.published), a.title),
                    reverse=True)
+    undated = sorted((a for a in items if not _day(a.published) and a.title), key=lambda a: a.title)
     if dated and _day(dated[0].published) >= today - timedelta(days=1):
         prompts.append({"title": "What's new today?", "message": "What's new today?"})
-    fresh = dated[:CANDIDATES]
+    fresh = (dated + undated)[:CANDIDATES]
     scores = _cohesion_of(store, [a.article_id for a in fresh]) if fresh else {}
     chosen: list[str] = []
     for article in fresh:
@@ -105,6 +111,8 @@ def suggested_prompts(store, items: list[Article], today: date | None = None) ->
         chosen.append(article.title)
         title = article.title if len(article.title) <= 60 else article.title[:57].rsplit(" ", 1)[0] + "…"
         prompts.append({"title": title, "message": headline_question(article.title)})
-    if not prompts:
-        prompts.append({"title": "What's the latest news?", "message": "What's the latest news?"})
+    for question in GENERAL:
+        if len(prompts) >= MIN_PROMPTS:
+            break
+        prompts.append({"title": question, "message": question})
     return prompts

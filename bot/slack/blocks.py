@@ -94,10 +94,11 @@ def answer_blocks(result: Answer, question_shown: str | None = None) -> tuple[st
         q = f"*Q:* {escape(question_shown)}"
         head.append(_section(split_text(q)[0]))
         fallback.append(q)
+    note = [_context([escape(result.note)])] if result.note else []
     if result.refused:
         head.append(_section(escape(REFUSAL_TEXT)))
         fallback.append(REFUSAL_TEXT)
-        return _fallback(fallback), head + related_blocks(result) + [_feedback_actions()]
+        return _fallback(fallback), head + note + related_blocks(result) + [_feedback_actions()]
     if result.error:
         head.append(_context([LLM_DOWN_NOTE]))
         fallback.append(LLM_DOWN_NOTE)
@@ -107,7 +108,7 @@ def answer_blocks(result: Answer, question_shown: str | None = None) -> tuple[st
     sources = [source_line(c) for c in result.citations]
     if sources:
         fallback.append("Sources:\n" + "\n".join(sources))
-    tail = [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + [_feedback_actions()]
+    tail = note + [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + [_feedback_actions()]
     room = MAX_BLOCKS - len(head) - len(tail)
     sections = [_section(p) for p in split_text(body)]
     if len(sections) > room:
@@ -130,6 +131,7 @@ def answer_footer(result: Answer) -> list[dict]:
     """The blocks under a streamed answer (`chat.stopStream`): the LLM-down note, the
     sources (linked titles, dates) and the feedback buttons; the text itself was streamed."""
     note = [_context([LLM_DOWN_NOTE])] if result.error else []
+    note += [_context([escape(result.note)])] if result.note else []
     sources = [source_line(c) for c in result.citations]
     return (note + [_context(sources[i : i + 10]) for i in range(0, len(sources), 10)] + related_blocks(result)
             + [_feedback_actions()])

@@ -63,3 +63,12 @@ def test_a_month_without_a_year_is_the_latest_such_month():
     assert relative_range("Who resigned in December?", march) == (date(2025, 12, 1), date(2025, 12, 31))
     assert relative_range("Who resigned in December 2019?", march) == (date(2019, 12, 1), date(2019, 12, 31))
     assert relative_range("Who may resign?", march) == (None, None)
+
+
+def test_the_answer_says_which_january_it_read(mixed_index):
+    asked = ["ask", "How much money in waivers did Mexican programs receive in January?", "--backend", "none",
+             "--as-of", "2025-12-06"]
+    answer = json.loads(run_newsbot([*asked, "--json"], mixed_index).stdout)
+    assert answer["note"] == '"in January" read as January 2025'
+    assert not answer["refused"] and answer["citations"][0]["published"] == "2025-01-24"
+    assert '("in January" read as January 2025)' in run_newsbot(asked, mixed_index).stdout

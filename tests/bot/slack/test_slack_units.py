@@ -233,3 +233,32 @@ def test_unreachable_slack_is_one_line():
     done = _serve({"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "xapp-1-2"})
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("error: cannot reach Slack at https://slack.com/api/")
+
+
+class _OneVectorStore:
+    """What `suggested_prompts` reads of a store: each article's chunk vectors (one each)."""
+
+    class collection:  # noqa: N801 - mimics Store.collection
+        @staticmethod
+        def get(where, include):
+            ids = where["article_id"]["$in"]
+            return {"embeddings": [[1.0, 0.0]] * len(ids), "metadatas": [{"article_id": a} for a in ids]}
+
+
+def test_the_assistant_pane_always_suggests_two_to_four_questions():
+    from datetime import date
+
+    from bot.slack.assistant_intro import Article, suggested_prompts
+
+    today = date(2026, 12, 6)
+    one = suggested_prompts(_OneVectorStore, [Article("a1", "Rubio grants waivers to Mexican programs", "2025-01-24")],
+                            today=today)
+    assert len(one) == 2 and one[0]["title"].startswith("Rubio grants") and one[1]["message"] == "What's the latest news?"
+    undated = suggested_prompts(_OneVectorStore, [Article("b1", "Mobile games go mainstream", None)], today=today)
+    assert [p["title"] for p in undated] == ["Mobile games go mainstream", "What's the latest news?"]
+    assert len(suggested_prompts(_OneVectorStore, [], today=today)) == 2
+    heads = ["Port strike halts Rotterdam", "Volcano erupts near Grindavik", "Council approves library",
+             "Chipmaker builds Ohio factory", "Senate passes defence bill", "Wildfire burns northern forest"]
+    many = [Article(f"c{i}", head, "2026-12-05") for i, head in enumerate(heads)]
+    shown = suggested_prompts(_OneVectorStore, many, today=today)
+    assert len(shown) == 4 and shown[0]["title"] == "What's new today?"
