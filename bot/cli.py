@@ -19,7 +19,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from index import offline  # noqa: F401
-from index.redact import install_log_filter, redact, redact_url
+from index.redact import install_log_filter, redact
 from index.settings import describe_errors, get_settings
 from index.store import StoreError
 

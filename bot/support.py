@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.sentences import named_in, names_in, numbers_in, split_sentences, words_in
+from bot.sentences import named_in, numbers_in, split_sentences, words_in
 from index.embedding import encode
 from index.retrieval import Hit
 
