@@ -8,7 +8,8 @@ from datetime import date
 
 from bot.answer import Answer, Citation
 from bot.question_log import log_answer, log_feedback, log_path, read_entries
-from bot.report import build_report, coverage_gaps
+from bot.report import GAP_SIMILARITY, build_report, coverage_gaps
+from tests.conftest import MARGIN
 from index.settings import Settings
 
 
@@ -80,6 +81,9 @@ def test_gaps_group_refused_questions_by_topic():
     ]
     gaps = coverage_gaps(questions)
     assert [g.count for g in gaps] == [3, 2, 1]
+    # no decision is near the threshold: the same groups with it moved either way by MARGIN
+    for moved in (GAP_SIMILARITY - MARGIN, GAP_SIMILARITY + MARGIN):
+        assert [g.questions for g in coverage_gaps(questions, similarity=moved)] == [g.questions for g in gaps], moved
     assert {q for q in gaps[0].questions} == {questions[0], questions[2], questions[3]}
     assert set(gaps[1].questions) == {questions[1], questions[4]}
     assert gaps[0].label in gaps[0].questions
@@ -88,7 +92,7 @@ def test_gaps_group_refused_questions_by_topic():
 def test_cli_answers_are_logged_and_reported(tmp_path, seeded_dir):
     import shutil
 
-    from tests.conftest import run_newsbot
+    from tests.conftest import MARGIN, run_newsbot
 
     data = tmp_path / "data"
     shutil.copytree(seeded_dir, data, ignore=shutil.ignore_patterns("questions.jsonl*"))  # others' asks

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from bot.answer import AnswerEngine
-from tests.conftest import make_settings
+from tests.conftest import MARGIN, make_settings
 
 NOT_COVERED = [
     "Who won the 2018 FIFA World Cup?",
@@ -46,6 +46,22 @@ def test_question_not_covered_is_refused(engine, question):
     result = engine.answer(question, as_of=date(2025, 1, 31))
     assert result.refused, result.answer
     assert result.citations == []
+
+
+@pytest.fixture(scope="module")
+def lenient(seeded_dir):
+    """The engine with its relevance gate MARGIN lower, for the refusal margin below."""
+    return AnswerEngine(make_settings(seeded_dir, llm="none", min_relevance=0.20 - MARGIN))
+
+
+@pytest.mark.parametrize("question", NOT_COVERED)
+def test_refusals_hold_with_the_gates_moved_by_the_margin(lenient, question, monkeypatch):
+    """No refusal is decided within MARGIN of a threshold (relevance, sentence score), so
+    no host's rounding can turn it into an answer."""
+    from bot import extractive
+
+    monkeypatch.setattr(extractive, "MIN_SENTENCE_SCORE", extractive.MIN_SENTENCE_SCORE - MARGIN)
+    assert lenient.answer(question, as_of=date(2025, 1, 31)).refused
 
 
 def test_covered_question_is_not_refused(engine):
