@@ -51,7 +51,8 @@ def test_question_not_covered_is_refused(engine, question):
 @pytest.fixture(scope="module")
 def lenient(seeded_dir):
     """The engine with its relevance gate MARGIN lower, for the refusal margin below."""
-    return AnswerEngine(make_settings(seeded_dir, llm="none", min_relevance=0.20 - MARGIN))
+    gate = make_settings(seeded_dir).min_relevance
+    return AnswerEngine(make_settings(seeded_dir, llm="none", min_relevance=gate - MARGIN))
 
 
 @pytest.mark.parametrize("question", NOT_COVERED)
