@@ -5,7 +5,7 @@ article's order, gaps shown as "…".
 On 2 cores reading the prompt is most of an answer's time, so fewer sentences answer
 sooner. The sentence after each match is kept because the answer often sits there: the
 match restates the question's event and the next sentence names who, what or how many
-(README, "Answer quality"). Citations are checked against the whole source either way.
+(docs/quality.md, "What the model reads"). Citations are checked against the whole source either way.
 """
 
 from __future__ import annotations

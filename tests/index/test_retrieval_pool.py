@@ -38,7 +38,7 @@ def test_rrf_keeps_a_vector_only_find_above_keyword_stragglers():
 
 def test_a_window_can_carry_its_own_recency_scale():
     """Window.recency_days overrides the setting (measured for "this week" = 7 days and
-    not kept: README "Answer quality")."""
+    not kept: docs/quality.md, "Reranking")."""
     older = _hit("older", score=0.70, published="2023-04-07")
     newer = _hit("newer", score=0.55, published="2023-04-12")
     day = (date(2023, 4, 13) - date(1970, 1, 1)).days
