@@ -240,12 +240,13 @@ def fuse(
 
     Then recency, as evidence rather than an eraser: each chunk's freshness
     exp(-age / scale) (the scale being the window's own `recency_days` if it has one, else
-    the setting) is *added*, times `recency_weight`, so newer wins among articles about as
-    relevant while a clearly more relevant old article still beats a loosely related new
-    one. A question that asks for the latest news or the current state (`window.latest`)
-    is *multiplied* by its freshness instead: there the newest report is the answer. An
-    undated article is neither newer nor older than the dated candidates: it gets their
-    mean freshness."""
+    the setting) raises its score by at most `recency_weight` (× (1 + weight × freshness)),
+    so newer wins among articles about as relevant while an old article more than that
+    much more relevant still wins; a bounded factor, not an added term, so it means the
+    same whatever the fusion's scale. A question that asks for the latest news or the
+    current state (`window.latest`) is multiplied by its freshness itself: there the
+    newest report is the answer. An undated article is neither newer nor older than the
+    dated candidates: it gets their mean freshness."""
     fused: dict[str, float] = {}
     by_id: dict[str, Hit] = {}
     for hit in vector_hits:
@@ -277,10 +278,7 @@ def fuse(
     if scale and window.as_of_day is not None and (window.latest or recency_weight):
         fresh = freshness(by_id, window.as_of_day, scale)
         for chunk_id in by_id:
-            if window.latest:
-                fused[chunk_id] *= fresh[chunk_id]
-            else:
-                fused[chunk_id] += recency_weight * fresh[chunk_id]
+            fused[chunk_id] *= fresh[chunk_id] if window.latest else 1 + recency_weight * fresh[chunk_id]
     return [by_id[c] for c in sorted(fused, key=fused.get, reverse=True)]
 
 

@@ -116,12 +116,12 @@ def test_latest_questions_multiply_by_freshness_on_the_windows_scale_over_the_se
 def test_recency_is_evidence_not_an_eraser():
     as_of = _day(AS_OF)
     # a clearly more relevant old article beats a loosely related new one:
-    # old 0.80 + 0.1 × e^(-365/30) = 0.800; new 0.45 + 0.1 × e^(-1/30) = 0.547
+    # old 0.80 × (1 + 0.1 × e^(-365/30)) = 0.800; new 0.45 × (1 + 0.1 × e^(-1/30)) = 0.494
     pair = [_hit("old", 0.80, "2024-03-10"), _hit("new", 0.45, "2025-03-09")]
     assert _ids(fuse(pair, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["old", "new"]
     # ... which the multiplicative prior buried: old 0.80 × 5e-6 ≈ 0, new 0.435
     assert _ids(fuse(pair, [], Window(as_of_day=as_of, latest=True), 1.5, 30.0)) == ["new", "old"]
-    # among articles about as relevant, newer wins: old 0.60 + 0.000, new 0.58 + 0.097
+    # among articles about as relevant, newer wins: old 0.60 × 1.000, new 0.58 × 1.097 = 0.636
     alike = [_hit("old", 0.60, "2024-03-10"), _hit("new", 0.58, "2025-03-09")]
     assert _ids(fuse(alike, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["new", "old"]
     # weight 0: dates never rank
@@ -131,7 +131,7 @@ def test_recency_is_evidence_not_an_eraser():
 def test_undated_articles_are_neither_newer_nor_older_and_future_ones_are_not_boosted():
     as_of = _day(AS_OF)
     # n today (freshness 1), o a year ago (~0): undated u gets their mean, 0.5.
-    # n 0.50 + 0.1 = 0.60, u 0.52 + 0.05 = 0.57, o 0.54 + 0.00 = 0.54
+    # n 0.50 × 1.1 = 0.550, u 0.52 × 1.05 = 0.546, o 0.54 × 1.0 = 0.540
     hits = [_hit("n", 0.50, "2025-03-10"), _hit("u", 0.52), _hit("o", 0.54, "2024-03-10")]
     assert _ids(fuse(hits, [], Window(as_of_day=as_of), 1.5, 30.0, recency_weight=0.1)) == ["n", "u", "o"]
     # for a "latest" question too: n 0.50, u 0.52 × 0.5 = 0.26, o ≈ 0

@@ -42,8 +42,9 @@ def test_a_window_can_carry_its_own_recency_scale():
     older = _hit("older", score=0.70, published="2023-04-07")
     newer = _hit("newer", score=0.55, published="2023-04-12")
     day = (date(2023, 4, 13) - date(1970, 1, 1)).days
-    assert fuse([older, newer], [], Window(as_of_day=day), 1.0, 30.0, fusion="score")[0].article_id == "older"
-    steep = Window(as_of_day=day, recency_days=7.0)
+    # a question about the latest news: scores × freshness (0.573 vs 0.532, then 0.297 vs 0.477)
+    assert fuse([older, newer], [], Window(as_of_day=day, latest=True), 1.0, 30.0, fusion="score")[0].article_id == "older"
+    steep = Window(as_of_day=day, recency_days=7.0, latest=True)
     assert fuse([older, newer], [], steep, 1.0, 30.0, fusion="score")[0].article_id == "newer"
 
 

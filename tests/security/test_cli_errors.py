@@ -111,10 +111,11 @@ def test_the_real_process_prints_no_traceback(tmp_path):
     assert empty.returncode == 2 and len(_lines(empty.stderr)) == 1, empty.stderr
     bad = _run(["stats"], tmp_path / "data", **BAD)
     assert bad.returncode == 2 and _lines(bad.stderr) == BAD_LINES, bad.stderr
-    not_a_dir = tmp_path / "a-file"
-    not_a_dir.write_text("")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    not_a_dir = a_file / "data"  # a folder inside a file: not creatable, an unexpected error
     embedded = {"NEWSBOT_CHROMA_URL": ""}  # the data dir matters only to the embedded store
-    odd = _run(["stats"], not_a_dir, **embedded)  # NEWSBOT_DATA_DIR is a file: an unexpected error
+    odd = _run(["stats"], not_a_dir, **embedded)
     assert odd.returncode == 2 and len(_lines(odd.stderr)) == 1 and odd.stderr.startswith("error: "), odd.stderr
     for done in (empty, bad, odd):
         assert "Traceback" not in done.stderr and "╭" not in done.stderr and "─" not in done.stderr
