@@ -7,8 +7,8 @@
 For each question: the vector and BM25 candidates (each list's top `CANDIDATES` chunks)
 inside its date window as of the day it was asked, and the article-level title BM25 —
 computed once per set and cached beside its eval index. Every variant (fusion, BM25
-weight, title weight, recency (none, the old multiplied prior, or freshness added with a
-weight and scale), protection of each signal's top 3) then goes through the production code
+weight, title weight, recency (none, the old multiplied prior, or the bounded freshness
+factor with a weight and scale), protection of each signal's top 3) then goes through the production code
 (`index.retrieval.fuse` and `top_articles`) to a 10-article list: Hit@1/5/10 and MRR@10.
 
 The protocol: the first dataset (or, with `--split halves`, its first half of weeks) is
@@ -94,8 +94,8 @@ def candidates(dataset: Path, open_weeks: bool = False, extra: tuple[Path, ...] 
 def ranked_urls(case: dict, fusion: str, w_kw: float, w_title: float, recency: str, phrase: bool,
                 protect: bool, n: int = 10) -> list[list[str]]:
     """`recency`: "none", "x<days>" (every question multiplied by exp(-age/days), the old
-    prior) or "+<weight>/<days>" (freshness added, times the weight; questions asking for
-    the latest news multiplied, as `fuse` does)."""
+    prior) or "+<weight>/<days>" (score × (1 + weight × freshness); questions asking for the
+    latest news multiplied by freshness, as `fuse` does)."""
     window = case["window"] if phrase else replace(case["window"], recency_days=None)
     days, weight = None, 0.0
     if recency.startswith("x"):
@@ -159,7 +159,7 @@ def main():
         elif args.split == "gold-age":
             columns += [(f"{name} {part}", part_cases) for part, part_cases in by_gold_age(dataset, cases) if part_cases]
         columns.append((name, cases))
-    recency = ["none", "x30", *(f"+{w}/{d}" for w in (0.05, 0.1, 0.2, 0.3) for d in (14, 30, 90))]
+    recency = ["none", "x30", *(f"+{w}/{d}" for w in (0.05, 0.1, 0.2, 0.3, 0.5) for d in (14, 30, 90))]
     grid = [
         *itertools.product(["rrf"], [1.0, 1.5], [0.0, 0.5], recency, [False], [False, True]),
         *itertools.product(["score"], [1.0, 1.5, 2.0], [0.0, 0.5], recency, [False], [False, True]),
