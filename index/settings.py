@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "keyword"] = "hybrid"
     fusion: Literal["rrf", "score"] = "score"
     recency_days: float = Field(default=30.0, gt=0)
-    recency_weight: float = Field(default=0.1, ge=0)  # at most this much more score for fresh news (`fuse`)
+    recency_weight: float = Field(default=0.5, ge=0)  # at most this much more score for fresh news (`fuse`)
     keyword_weight: float = Field(default=1.5, ge=0)
     title_weight: float = Field(default=0.5, ge=0)
     write_log_revisions: int = Field(default=1000, ge=1)  # revisions the write log keeps (index/write_log.py)
