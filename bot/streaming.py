@@ -229,10 +229,13 @@ def _checked(engine: "AnswerEngine", question: str, hits: list[Hit], on_token: O
                     removed_markers=checked.invalid_markers,
                 )
                 return
-            if is_refusal(reply):
+            # The model read the sources and wrote nothing they state (or said they do not
+            # answer): refuse, rather than put forward the source sentences nearest the
+            # question, which then rarely answer it (docs/quality.md, "Old news and missing news").
+            if error is None:
+                log.info("no supported sentence in the LLM answer: refusing")
                 yield Answer(question, REFUSAL, True, [], backend, related=related_articles(hits))
                 return
-            log.info("no supported sentence in the LLM answer; answering extractively")
     text, used, quotes = extractive_answer(question, sources)
     if not used:
         yield Answer(question, REFUSAL, True, [], backend, error=error, related=related_articles(hits))
