@@ -1,7 +1,8 @@
 """`AnswerEngine`: the one answer path the CLI, the Slack app and the evaluation share.
 
 retrieve → (nothing relevant: refuse) → prompt the LLM with numbered sources → check the
-citations → (nothing supported: extractive answer). Backend `none` skips the LLM.
+citations → (nothing supported: refuse, offering what was read; the LLM failed: extractive
+answer). Backend `none` answers extractively.
 `stream()` gives the same answer sentence by sentence as it is checked (bot/streaming.py).
 """
 

@@ -11,7 +11,8 @@ the model to treat source text as data; that is a request, not a guarantee.
 
 The model is asked to "say so" when the sources do not answer, not to write an exact
 refusal sentence: on Qwen2.5-Coder 1.5B an exact sentence makes it refuse answerable
-questions. `is_refusal` recognises the usual phrasings.
+questions. Its "the sources do not say" is supported by no source, so the checker turns it
+into newsbot's own refusal, like any reply the sources do not state.
 """
 
 from __future__ import annotations
@@ -116,15 +117,3 @@ def build_messages(
     sources = "\n\n".join(format_source(n, hit, text) for n, (hit, text) in enumerate(zip(hits, texts), 1))
     user = f"Sources:\n\n{sources}\n\nQuestion: {_one_line(question)}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
-
-
-_REFUSAL_PHRASES = re.compile(
-    r"\b(do(es)?(\s+not|n't|n’t) (cover|contain|mention|provide|say|include|specify|answer)|not (covered|mentioned|"
-    r"specified|stated|available) in|no information|cannot answer|can't answer|unable to (answer|find)|"
-    r"there is no mention)\b",
-    re.IGNORECASE,
-)
-
-
-def is_refusal(text: str) -> bool:
-    return bool(_REFUSAL_PHRASES.search(text))

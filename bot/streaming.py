@@ -5,8 +5,8 @@ it is complete and has passed the citation check, then the final `Answer`.
 one are the same text by construction. A sentence is released only when it is complete —
 the next sentence has started, or the generation ended — and only after
 `bot.citations.CitationChecker` (the one checker) accepted it: an unsupported sentence is
-never released. If no sentence passes, the refusal or the extractive answer follows, as
-without streaming.
+never released. If no sentence passes, a refusal follows (the extractive answer only when
+the LLM failed), as without streaming.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.excerpts import excerpts
 from bot.extractive import extractive_answer
 from bot.llm import LLMError
 from bot.llm.base import OnToken
-from bot.prompt import REFUSAL, build_messages, is_refusal
+from bot.prompt import REFUSAL, build_messages
 from bot.sentences import split_sentences
 from bot.support import prepare_sources
 from bot.time_window import month_read_as, window_for
