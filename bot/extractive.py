@@ -21,19 +21,25 @@ def _terms(text: str) -> set[str]:
     return {w for w in words if w not in STOP_WORDS and len(w) > 1}
 
 
-def echoes_question(sentence: str, q_terms: set[str], question: str = "") -> bool:
+def echoes_question(sentence: str, q_terms: set[str], q_named: frozenset[str] = frozenset()) -> bool:
     """A sentence that asks something, or restates the question with next to nothing
     new, is no answer: daily digests quote the quiz question itself ("Which former pope
     was laid to rest this week?"), and it is the best match for that question. A sentence
     that adds a name or a number the question lacks ("... confirmed the codename
-    ZEBRAQUOKKA for its new plant") is the answer, however much of the question it repeats."""
+    ZEBRAQUOKKA for its new plant") is the answer, however much of the question it repeats.
+    `q_named`: the question's names and numbers (`named_or_numbered`), computed once."""
     if "?" in sentence:
         return True
-    if names_in(sentence) - names_in(question) or numbers_in(sentence) - numbers_in(question):
+    if named_or_numbered(sentence) - q_named:
         return False
     terms = _terms(sentence)
     covered = len(q_terms & terms) / max(1, len(q_terms))
     return covered >= 0.8 and len(terms - q_terms) <= 2
+
+
+def named_or_numbered(text: str) -> frozenset[str]:
+    """The names and numbers a text states: what an answer adds to its question."""
+    return frozenset(names_in(text) | numbers_in(text))
 
 
 def about_the_question(question_names: set[str], source: SourceText) -> bool:
@@ -46,14 +52,14 @@ def about_the_question(question_names: set[str], source: SourceText) -> bool:
 def rank_sentences(question: str, sources: list[SourceText]) -> list[tuple[float, int, str]]:
     """(score, source n, sentence), best first: cosine similarity plus keyword overlap."""
     q_vec = encode([question])[0]
-    q_terms, q_names = _terms(question), names_in(question)
+    q_terms, q_names, q_named = _terms(question), names_in(question), named_or_numbered(question)
     ranked = []
     for source in sources:
         if not about_the_question(q_names, source):
             continue
         sims = source.vectors @ q_vec
         for sentence, sim in zip(source.sentences, sims):
-            if echoes_question(sentence, q_terms, question):
+            if echoes_question(sentence, q_terms, q_named):
                 continue
             overlap = len(q_terms & _terms(sentence)) / max(1, len(q_terms))
             ranked.append((float(sim) + 0.2 * overlap, source.n, sentence))

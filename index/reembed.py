@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from itertools import islice
 from typing import Callable
 
 from index.plural import count
 from index.schema import embedded_text
 from index.settings import Settings
-from index.store import REEMBEDDING, open_store
+from index.store import REEMBEDDING, open_store, scan
 from index.writer_lock import writer_lock
 
 log = logging.getLogger(__name__)
@@ -86,18 +87,20 @@ def reembed(settings: Settings, progress: Progress | None = None) -> ReembedRepo
             metadata.update(embedding_model=REEMBEDDING + wanted, reembed_from=recorded)
             collection.modify(metadata=metadata)
         done = 0
-        for ids, metas, texts in _pages(collection, PAGE):
-            todo = [i for i, meta in enumerate(metas) if meta.get(MARK) != wanted]
-            report.already_done += len(ids) - len(todo)
+        # updates keep each record where it is, so the scan's offsets stay valid while it rewrites
+        records = scan(lambda: collection, documents=True, page=PAGE)
+        while page := list(islice(records, PAGE)):
+            todo = [r for r in page if r.metadata.get(MARK) != wanted]
+            report.already_done += len(page) - len(todo)
             if todo:
-                vectors = encode([embedded_text(metas[i], texts[i]) for i in todo], batch_size=64)
+                vectors = encode([embedded_text(r.metadata, r.document) for r in todo], batch_size=64)
                 collection.update(
-                    ids=[ids[i] for i in todo],
+                    ids=[r.id for r in todo],
                     embeddings=vectors,
-                    metadatas=[{**metas[i], MARK: wanted} for i in todo],
+                    metadatas=[{**r.metadata, MARK: wanted} for r in todo],
                 )
                 report.reembedded += len(todo)
-            done += len(ids)
+            done += len(page)
             if progress:
                 progress(done, report.chunks)
         metadata = dict(_raw_collection(store).metadata or {})
@@ -113,16 +116,3 @@ def reembed(settings: Settings, progress: Progress | None = None) -> ReembedRepo
 def _raw_collection(store):
     """The collection without the embedding-id check that `store.collection` makes."""
     return store.client.get_collection(store.settings.collection, embedding_function=None)
-
-
-def _pages(collection, page: int):
-    """(ids, metadatas, documents) of every chunk, page by page. Updates keep each record
-    where it is, so offsets stay valid while the pages are rewritten."""
-    offset = 0
-    while True:
-        got = collection.get(include=["metadatas", "documents"], limit=page, offset=offset)
-        if got["ids"]:
-            yield got["ids"], [m or {} for m in got["metadatas"]], got["documents"]
-        if len(got["ids"]) < page:
-            return
-        offset += page

@@ -326,8 +326,8 @@ class GoldArticles:
             article_id = str(record.metadata.get("article_id"))
             if article_id not in self.texts:
                 self.texts[article_id] = normalise_text(table.article_text(article_id) or "")
-                for url in [record.metadata.get("url") or ""]:
-                    self.url_ids.setdefault(normalise_url(url), set()).add(article_id)
+                url = normalise_url(record.metadata.get("url") or "")
+                self.url_ids.setdefault(url, set()).add(article_id)
 
     def allowed(self, gold: set[str], answer: str) -> set[str]:
         out = {a for url in gold for a in self.url_ids.get(url, ())}
