@@ -34,6 +34,7 @@ from index.settings import Settings
 log = logging.getLogger(__name__)
 
 COUNT_TTL = 60.0
+FEEDBACK_WAIT_SECONDS = 2.0  # how long a vote waits for its answer to be remembered
 KEEP_ANSWERS = 2000
 
 
@@ -68,6 +69,8 @@ class SlackBot:
         self.threads = SeenSet(ttl=7 * 24 * 3600)  # channel:thread_ts the bot answered in
         self.answers: OrderedDict[str, dict] = OrderedDict()  # channel:ts → what feedback records
         self._answers_lock = threading.Lock()
+        # an answer's ts is known only once its message is sent: a 👍 pressed at once waits for it
+        self._answers_known = threading.Condition(self._answers_lock)
         self._feedback_lock = threading.Lock()
         self._reindexer = ThreadPoolExecutor(1, thread_name_prefix="newsbot-reindex")
         # follow-up rewrites and retrieval on arrival (cheap; the pool bounds the model)
@@ -347,6 +350,7 @@ class SlackBot:
             }
             while len(self.answers) > KEEP_ANSWERS:
                 self.answers.popitem(last=False)
+            self._answers_known.notify_all()
 
     # --- feedback ------------------------------------------------------------------
 
@@ -354,8 +358,10 @@ class SlackBot:
                         reason: str | None = None) -> dict:
         """Append one line to <data_dir>/feedback.jsonl (the answer as it was shown), and
         the vote (with the 👎's reason, if given) to the question log, joined to its question."""
-        with self._answers_lock:
-            known = self.answers.get(f"{channel}:{ts}")
+        key = f"{channel}:{ts}"
+        with self._answers_known:  # pressed before the answer was remembered: wait for it, briefly
+            self._answers_known.wait_for(lambda: key in self.answers, timeout=FEEDBACK_WAIT_SECONDS)
+            known = self.answers.get(key)
         log_feedback(self.settings, (known or {}).get("question_id"), value, user, channel, reason=reason)
         record = dict(known) if known else {
             "question": None, "answer": (message or {}).get("text"), "citations": None,
